@@ -1,0 +1,28 @@
+package io.fanout.core;
+
+/**
+ * Event-bus addresses. Those under {@code jobs.progress.} and {@code jobs.events} go outbound to
+ * browsers through the bridge; the others stay inside the cluster.
+ */
+public final class Addresses {
+  /** Lifecycle events of all jobs (submitted, finished, cancelled), outbound to browsers. */
+  public static final String EVENTS = "jobs.events";
+
+  /** Cluster-wide broadcasts to workers and dispatchers: cancel a job, pause or resume. */
+  public static final String CONTROL = "jobs.control";
+
+  /** Tells dispatchers that the queue has something for them; internal. */
+  public static final String QUEUE_WAKEUP = "jobs.queue.wakeup";
+
+  /** Bridge filter for per-job progress: the id in its exact shape, the dots escaped. */
+  public static final String PROGRESS_REGEX = "jobs\\.progress\\." + JobId.REGEX;
+
+  private static final String PROGRESS_PREFIX = "jobs.progress.";
+
+  private Addresses() {}
+
+  /** Progress snapshots of one job, outbound to browsers. */
+  public static String progress(String jobId) {
+    return PROGRESS_PREFIX + jobId;
+  }
+}

@@ -1,0 +1,64 @@
+package io.fanout.core;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The life of a job, and the one table of the changes it may go through. Every component
+ * that moves a job asks this table first; the Redis scripts enforce the same rules atomically.
+ */
+public enum JobState {
+  QUEUED,
+  RUNNING,
+  COMPLETED,
+  FAILED,
+  CANCELLED;
+
+  private static final Map<JobState, Set<JobState>> ALLOWED = new EnumMap<>(JobState.class);
+
+  static {
+    ALLOWED.put(QUEUED, EnumSet.of(RUNNING, CANCELLED));
+    ALLOWED.put(RUNNING, EnumSet.of(COMPLETED, FAILED, CANCELLED));
+    ALLOWED.put(COMPLETED, EnumSet.noneOf(JobState.class));
+    ALLOWED.put(FAILED, EnumSet.noneOf(JobState.class));
+    ALLOWED.put(CANCELLED, EnumSet.noneOf(JobState.class));
+  }
+
+  /** The state's name on the wire and in Redis: lower case. */
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static JobState fromWire(String name) {
+    for (JobState state : values()) {
+      if (state.wireName().equals(name)) {
+        return state;
+      }
+    }
+    throw new IllegalArgumentException("unknown job state '" + name + "'");
+  }
+
+  public boolean isFinal() {
+    return ALLOWED.get(this).isEmpty();
+  }
+
+  public Set<JobState> allowedNext() {
+    return Collections.unmodifiableSet(ALLOWED.get(this));
+  }
+
+  public boolean canMoveTo(JobState next) {
+    return ALLOWED.get(this).contains(next);
+  }
+
+  /** Returns {@code next} if the table allows the change, otherwise throws naming both states. */
+  public JobState moveTo(JobState next) {
+    if (!canMoveTo(next)) {
+      throw new IllegalStateChangeException(this, next);
+    }
+    return next;
+  }
+}

@@ -1,0 +1,101 @@
+package io.fanout.core;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads jobs from Redis and counts their finished tasks exactly once. */
+public final class JobStore {
+  private static final RedisScript COMPLETE = RedisScript.named("complete");
+
+  /**
+   * What one completion call changed.
+   *
+   * @param firstCompletions the indexes that were counted now (the others were repeats)
+   */
+  public record Completion(long done, long failed, JobState status, List<Long> firstCompletions) {}
+
+  private final Redis redis;
+
+  public JobStore(Redis redis) {
+    this.redis = redis;
+  }
+
+  /** The job, or null if there is none with that id. */
+  public Future<Job> find(String jobId) {
+    return redis.send(Request.cmd(Command.HGETALL).arg(RedisKeys.job(jobId)))
+        .map(JobStore::toMap)
+        .map(hash -> hash.isEmpty() ? null : Job.fromHash(hash));
+  }
+
+  /** How many of the job's tasks are known to be in Kafka: where a fan-out resumes. */
+  public Future<Long> producedSoFar(String jobId) {
+    return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("produced"))
+        .map(reply -> reply == null ? 0L : reply.toLong());
+  }
+
+  /** The job's last log record, kept in Redis so it outlives the job's log topic. */
+  public Future<JsonObject> lastLog(String jobId) {
+    return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("lastLog"))
+        .map(reply -> reply == null ? null : new JsonObject(reply.toString()));
+  }
+
+  public Future<Void> saveLastLog(String jobId, JsonObject record) {
+    return redis.send(Request.cmd(Command.HSET).arg(RedisKeys.job(jobId)).arg("lastLog").arg(record.encode()))
+        .mapEmpty();
+  }
+
+  /**
+   * Records that these tasks of one job succeeded. Repeats (a task re-run after a crash or a
+   * rebalance) are recognised by the job's done bitmap and not counted again.
+   *
+   * @param singleResult the task's result when the job has one task, else null
+   * @param lastLog the log record of the last of these tasks
+   */
+  public Future<Completion> recordCompletions(
+      String jobId, List<Long> indexes, JsonObject singleResult, JsonObject lastLog) {
+    List<Object> args = new ArrayList<>(indexes.size() + 4);
+    args.add(jobId);
+    args.add(System.currentTimeMillis());
+    args.add(singleResult == null ? "" : singleResult.encode());
+    args.add(lastLog == null ? "" : lastLog.encode());
+    args.addAll(indexes);
+    return COMPLETE.run(redis, List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.ACTIVE), args)
+        .map(JobStore::toCompletion);
+  }
+
+  private static Completion toCompletion(Response reply) {
+    List<Long> firsts = new ArrayList<>(Math.max(0, reply.size() - 3));
+    for (int i = 3; i < reply.size(); i++) {
+      firsts.add(reply.get(i).toLong());
+    }
+    String status = reply.get(2).toString();
+    return new Completion(reply.get(0).toLong(), reply.get(1).toLong(),
+        "unknown".equals(status) ? null : JobState.fromWire(status), firsts);
+  }
+
+  // HGETALL answers a flat field, value, ... list over RESP2 and a map over RESP3.
+  static Map<String, String> toMap(Response reply) {
+    Map<String, String> map = new HashMap<>();
+    if (reply == null) {
+      return map;
+    }
+    if (reply.getKeys() != null && !reply.getKeys().isEmpty()) {
+      for (String key : reply.getKeys()) {
+        map.put(key, reply.get(key).toString());
+      }
+      return map;
+    }
+    for (int i = 0; i + 1 < reply.size(); i += 2) {
+      map.put(reply.get(i).toString(), reply.get(i + 1).toString());
+    }
+    return map;
+  }
+}

@@ -1,0 +1,77 @@
+package io.fanout.core;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Lua script run by its SHA-1, so each call sends only the digest. If Redis does not know the
+ * script (it restarted, or was flushed) the call falls back to sending the source once.
+ */
+final class RedisScript {
+  private final String name;
+  private final String source;
+  private final String sha;
+
+  private RedisScript(String name, String source) {
+    this.name = name;
+    this.source = source;
+    this.sha = sha1(source);
+  }
+
+  /** Reads {@code lua/<name>.lua} beside this class. */
+  static RedisScript named(String name) {
+    String resource = "lua/" + name + ".lua";
+    try (InputStream in = RedisScript.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing Redis script " + resource);
+      }
+      return new RedisScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read Redis script " + resource, e);
+    }
+  }
+
+  Future<Response> run(Redis redis, List<String> keys, List<?> args) {
+    return redis.send(request(Command.EVALSHA, sha, keys, args))
+        .recover(failure -> isNoScript(failure)
+            ? redis.send(request(Command.EVAL, source, keys, args))
+            : Future.failedFuture(failure));
+  }
+
+  @Override
+  public String toString() {
+    return "RedisScript[" + name + "]";
+  }
+
+  private static Request request(Command command, String script, List<String> keys, List<?> args) {
+    Request request = Request.cmd(command).arg(script).arg(keys.size());
+    keys.forEach(request::arg);
+    args.forEach(arg -> request.arg(String.valueOf(arg)));
+    return request;
+  }
+
+  // The client reports error replies as a Throwable that is not an Exception; match on the text.
+  private static boolean isNoScript(Throwable failure) {
+    return failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT");
+  }
+
+  private static String sha1(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required by the Java platform", e);
+    }
+  }
+}

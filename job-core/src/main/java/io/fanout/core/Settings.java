@@ -1,0 +1,104 @@
+package io.fanout.core;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Typed access to the merged configuration. Every setting is declared, with its default, in
+ * {@code conf/config.json}; its key is also its environment variable and system property name.
+ * Values that came from the environment arrive as strings, so each accessor parses them.
+ */
+public final class Settings {
+  public static final String HTTP_HOST = "HTTP_HOST";
+  public static final String HTTP_PORT = "HTTP_PORT";
+  public static final String PROGRESS_PORT = "PROGRESS_PORT";
+  public static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
+  public static final String REDIS_URL = "REDIS_URL";
+  public static final String DATA_DIR = "DATA_DIR";
+  public static final String ROLES = "ROLES";
+  public static final String CLUSTER = "CLUSTER";
+  public static final String CLUSTER_HOST = "CLUSTER_HOST";
+  public static final String API_INSTANCES = "API_INSTANCES";
+  public static final String DISPATCH_INSTANCES = "DISPATCH_INSTANCES";
+  public static final String WORKER_INSTANCES = "WORKER_INSTANCES";
+  public static final String PROGRESS_INSTANCES = "PROGRESS_INSTANCES";
+  public static final String WORKER_POOL = "WORKER_POOL";
+  public static final String WORKER_GROUP = "WORKER_GROUP";
+  public static final String MAX_ACTIVE_JOBS = "MAX_ACTIVE_JOBS";
+  public static final String TASK_PARTITIONS = "TASK_PARTITIONS";
+  public static final String TASK_TYPES = "TASK_TYPES";
+  public static final String MAX_TASKS_PER_JOB = "MAX_TASKS_PER_JOB";
+  public static final String MAX_BODY_BYTES = "MAX_BODY_BYTES";
+  public static final String LEASE_MS = "LEASE_MS";
+  public static final String QUEUE_POLL_MS = "QUEUE_POLL_MS";
+  public static final String PRODUCE_WINDOW = "PRODUCE_WINDOW";
+  public static final String TOPIC_DISCOVERY_MS = "TOPIC_DISCOVERY_MS";
+  public static final String COMMIT_INTERVAL_MS = "COMMIT_INTERVAL_MS";
+
+  private final JsonObject values;
+
+  public Settings(JsonObject values) {
+    this.values = values;
+  }
+
+  public JsonObject asJson() {
+    return values.copy();
+  }
+
+  public String string(String key) {
+    Object value = require(key);
+    return value.toString().trim();
+  }
+
+  /** A string setting that may be left empty; empty means "not set". */
+  public String optionalString(String key) {
+    Object value = values.getValue(key);
+    return value == null || value.toString().isBlank() ? null : value.toString().trim();
+  }
+
+  public int integer(String key) {
+    Object value = require(key);
+    if (value instanceof Number number) {
+      return number.intValue();
+    }
+    try {
+      return Integer.parseInt(value.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("setting " + key + " must be a whole number, got '" + value + "'", e);
+    }
+  }
+
+  public long longValue(String key) {
+    Object value = require(key);
+    if (value instanceof Number number) {
+      return number.longValue();
+    }
+    try {
+      return Long.parseLong(value.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("setting " + key + " must be a whole number, got '" + value + "'", e);
+    }
+  }
+
+  public boolean bool(String key) {
+    Object value = require(key);
+    return value instanceof Boolean flag ? flag : Boolean.parseBoolean(value.toString().trim());
+  }
+
+  /** A comma-separated list (the form an environment variable can carry). */
+  public List<String> list(String key) {
+    return Arrays.stream(string(key).split(","))
+        .map(String::trim)
+        .filter(item -> !item.isEmpty())
+        .toList();
+  }
+
+  private Object require(String key) {
+    Object value = values.getValue(key);
+    if (value == null) {
+      throw new IllegalStateException("setting " + key + " has no value; declare it in conf/config.json");
+    }
+    return value;
+  }
+}

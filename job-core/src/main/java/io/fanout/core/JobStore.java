@@ -18,9 +18,10 @@ public final class JobStore {
   /**
    * What one completion call changed.
    *
-   * @param firstCompletions the indexes that were counted now (the others were repeats)
+   * @param firstOutcomes the indexes counted by this call (the others were repeats)
+   * @param finishedNow whether this call moved the job to its final state (true for one call only)
    */
-  public record Completion(long done, long failed, JobState status, List<Long> firstCompletions) {}
+  public record Completion(long done, long failed, JobState status, boolean finishedNow, List<Long> firstOutcomes) {}
 
   private final Redis redis;
 
@@ -53,32 +54,35 @@ public final class JobStore {
   }
 
   /**
-   * Records that these tasks of one job succeeded. Repeats (a task re-run after a crash or a
-   * rebalance) are recognised by the job's done bitmap and not counted again.
+   * Records the outcomes of some tasks of one job. Repeats (a task re-run after a crash or a
+   * rebalance) are recognised by the job's bitmaps and not counted again.
    *
    * @param singleResult the task's result when the job has one task, else null
-   * @param lastLog the log record of the last of these tasks
+   * @param lastLog the log record of the last of these outcomes
    */
-  public Future<Completion> recordCompletions(
-      String jobId, List<Long> indexes, JsonObject singleResult, JsonObject lastLog) {
-    List<Object> args = new ArrayList<>(indexes.size() + 4);
+  public Future<Completion> recordOutcomes(
+      String jobId, List<Long> succeeded, List<Long> failedForGood, JsonObject singleResult, JsonObject lastLog) {
+    List<Object> args = new ArrayList<>(succeeded.size() + failedForGood.size() + 5);
     args.add(jobId);
     args.add(System.currentTimeMillis());
     args.add(singleResult == null ? "" : singleResult.encode());
     args.add(lastLog == null ? "" : lastLog.encode());
-    args.addAll(indexes);
-    return COMPLETE.run(redis, List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.ACTIVE), args)
-        .map(JobStore::toCompletion);
+    args.add(succeeded.size());
+    args.addAll(succeeded);
+    args.addAll(failedForGood);
+    List<String> keys = List.of(
+        RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.failedBits(jobId), RedisKeys.ACTIVE);
+    return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion);
   }
 
   private static Completion toCompletion(Response reply) {
-    List<Long> firsts = new ArrayList<>(Math.max(0, reply.size() - 3));
-    for (int i = 3; i < reply.size(); i++) {
+    List<Long> firsts = new ArrayList<>(Math.max(0, reply.size() - 4));
+    for (int i = 4; i < reply.size(); i++) {
       firsts.add(reply.get(i).toLong());
     }
     String status = reply.get(2).toString();
     return new Completion(reply.get(0).toLong(), reply.get(1).toLong(),
-        "unknown".equals(status) ? null : JobState.fromWire(status), firsts);
+        "unknown".equals(status) ? null : JobState.fromWire(status), reply.get(3).toLong() == 1L, firsts);
   }
 
   // HGETALL answers a flat field, value, ... list over RESP2 and a map over RESP3.

@@ -25,6 +25,8 @@ public final class Settings {
   public static final String PROGRESS_INSTANCES = "PROGRESS_INSTANCES";
   public static final String WORKER_POOL = "WORKER_POOL";
   public static final String WORKER_GROUP = "WORKER_GROUP";
+  public static final String WORKER_QUEUE_PER_THREAD = "WORKER_QUEUE_PER_THREAD";
+  public static final String DRAIN_TIMEOUT_MS = "DRAIN_TIMEOUT_MS";
   public static final String MAX_ACTIVE_JOBS = "MAX_ACTIVE_JOBS";
   public static final String TASK_PARTITIONS = "TASK_PARTITIONS";
   public static final String TASK_TYPES = "TASK_TYPES";
@@ -33,6 +35,7 @@ public final class Settings {
   public static final String LEASE_MS = "LEASE_MS";
   public static final String QUEUE_POLL_MS = "QUEUE_POLL_MS";
   public static final String PRODUCE_WINDOW = "PRODUCE_WINDOW";
+  public static final String DISPATCH_CONCURRENCY = "DISPATCH_CONCURRENCY";
   public static final String TOPIC_DISCOVERY_MS = "TOPIC_DISCOVERY_MS";
   public static final String COMMIT_INTERVAL_MS = "COMMIT_INTERVAL_MS";
 

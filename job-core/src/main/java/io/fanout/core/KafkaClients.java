@@ -1,0 +1,59 @@
+package io.fanout.core;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Kafka client settings shared by every role, built from {@link Settings}. */
+public final class KafkaClients {
+  private KafkaClients() {}
+
+  public static Map<String, String> admin(Settings settings, String clientId) {
+    Map<String, String> config = new HashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(settings));
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+    return config;
+  }
+
+  /** Idempotent, fully acknowledged: a task or log record is written once and not lost. */
+  public static Map<String, String> producer(Settings settings, String clientId) {
+    Map<String, String> config = admin(settings, clientId);
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(128 * 1024));
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    return config;
+  }
+
+  /**
+   * Offsets are committed by hand, after the effect; a new job's topic is found by the next
+   * metadata refresh, so its period bounds how long a new job waits for the workers.
+   */
+  public static Map<String, String> consumer(Settings settings, String clientId, String groupId) {
+    Map<String, String> config = admin(settings, clientId);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, Integer.toString(settings.integer(Settings.TOPIC_DISCOVERY_MS)));
+    config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    return config;
+  }
+
+  private static String bootstrapServers(Settings settings) {
+    String servers = settings.optionalString(Settings.KAFKA_BOOTSTRAP_SERVERS);
+    if (servers == null) {
+      throw new IllegalStateException("KAFKA_BOOTSTRAP_SERVERS is not set and no embedded Kafka was started");
+    }
+    return servers;
+  }
+}

@@ -1,0 +1,169 @@
+package io.fanout.worker;
+
+import io.fanout.core.Addresses;
+import io.fanout.core.Job;
+import io.fanout.core.JobQueue;
+import io.fanout.core.JobQueue.Admission;
+import io.fanout.core.JobState;
+import io.fanout.core.JobStore;
+import io.fanout.core.KafkaClients;
+import io.fanout.core.RedisClients;
+import io.fanout.core.Settings;
+import io.fanout.core.Task;
+import io.fanout.core.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.NewTopic;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import io.vertx.redis.client.Redis;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves jobs from the Redis queue into Kafka: admits a job under a lease, creates its topics,
+ * and produces one task record per iteration, a window at a time. After each window it saves how
+ * far it got and renews the lease, so that if this dispatcher dies another one resumes the job
+ * from there once the lease runs out.
+ */
+public class DispatchVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
+  private static final int LEADER_WAIT_ATTEMPTS = 100;
+  private static final long LEADER_WAIT_STEP_MS = 20;
+
+  private final String owner = "dispatcher-" + UUID.randomUUID();
+  private Settings settings;
+  private Redis redis;
+  private JobQueue queue;
+  private JobStore store;
+  private KafkaAdminClient admin;
+  private KafkaProducer<String, String> producer;
+  private int fanOutsRunning;
+  private boolean admitting;
+  private boolean stopping;
+
+  @Override
+  public Future<?> start() {
+    settings = new Settings(config());
+    redis = RedisClients.create(vertx, settings);
+    queue = new JobQueue(redis);
+    store = new JobStore(redis);
+    admin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, owner));
+    producer = KafkaProducer.create(vertx, KafkaClients.producer(settings, owner));
+    vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
+    return vertx.eventBus().consumer(Addresses.QUEUE_WAKEUP, wakeup -> admitWhileCapacity()).completion()
+        .onSuccess(registered -> admitWhileCapacity());
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    return Future.join(producer.close(), admin.close(), redis.close());
+  }
+
+  /** Takes jobs from the queue until the queue says none may start or this dispatcher is busy. */
+  private void admitWhileCapacity() {
+    if (admitting || stopping || fanOutsRunning >= settings.integer(Settings.DISPATCH_CONCURRENCY)) {
+      return;
+    }
+    admitting = true;
+    queue.admit(owner, settings.integer(Settings.MAX_ACTIVE_JOBS), settings.longValue(Settings.LEASE_MS))
+        .onComplete(result -> {
+          admitting = false;
+          if (result.failed()) {
+            LOG.warn("Dispatcher {} could not read the queue: {}", owner, result.cause().toString());
+          } else if (result.result() != null) {
+            fanOut(result.result());
+            admitWhileCapacity();
+          }
+        });
+  }
+
+  private void fanOut(Admission admission) {
+    fanOutsRunning++;
+    String jobId = admission.jobId();
+    store.find(jobId)
+        .compose(job -> job == null || job.status() != JobState.RUNNING
+            ? Future.succeededFuture(false)
+            : createTopics(job).compose(created -> store.producedSoFar(jobId))
+                .compose(from -> {
+                  LOG.info("Dispatcher {} {} job {}: producing tasks {}..{}", owner,
+                      admission.resumed() ? "resumes" : "starts", jobId, from, job.total());
+                  return produceFrom(job, from);
+                }))
+        .onComplete(result -> {
+          fanOutsRunning--;
+          if (result.failed()) {
+            // The lease runs out and another dispatcher (or this one) resumes from the checkpoint.
+            LOG.warn("Fan-out of job {} stopped: {}", jobId, result.cause().toString());
+          }
+          admitWhileCapacity();
+        });
+  }
+
+  private Future<Void> createTopics(Job job) {
+    List<NewTopic> topics = List.of(
+        new NewTopic(Topics.tasks(job.id()), job.partitions(), (short) 1),
+        new NewTopic(Topics.log(job.id()), 1, (short) 1));
+    // A resumed fan-out finds its topics already there: that is success.
+    return admin.createTopics(topics)
+        .recover(failure -> failure instanceof TopicExistsException
+            || failure.getCause() instanceof TopicExistsException
+            ? Future.succeededFuture()
+            : Future.failedFuture(failure))
+        .compose(created -> awaitLeaders(topics.stream().map(NewTopic::getName).toList(), LEADER_WAIT_ATTEMPTS));
+  }
+
+  /**
+   * Waits until every partition of the new topics has a leader. Producing earlier meets
+   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries of those first batches can
+   * then be refused as out of sequence for good.
+   */
+  private Future<Void> awaitLeaders(List<String> topics, int attemptsLeft) {
+    return admin.describeTopics(topics)
+        .map(descriptions -> descriptions.size() == topics.size() && descriptions.values().stream()
+            .flatMap(description -> description.getPartitions().stream())
+            .allMatch(partition -> partition.getLeader() != null && !partition.getLeader().isEmpty()))
+        .otherwise(false)
+        .compose(ready -> {
+          if (ready) {
+            return Future.succeededFuture();
+          }
+          if (attemptsLeft <= 1) {
+            return Future.failedFuture("partitions of " + topics + " have no leader yet");
+          }
+          return vertx.timer(LEADER_WAIT_STEP_MS, TimeUnit.MILLISECONDS)
+              .compose(waited -> awaitLeaders(topics, attemptsLeft - 1));
+        });
+  }
+
+  /** Produces tasks [from, total) a window at a time; resolves true when all are in Kafka. */
+  private Future<Boolean> produceFrom(Job job, long from) {
+    long leaseMs = settings.longValue(Settings.LEASE_MS);
+    if (stopping) {
+      return Future.failedFuture("dispatcher stopping");
+    }
+    if (from >= job.total()) {
+      return queue.release(job.id(), owner, job.total())
+          .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), job.total()));
+    }
+    long to = Math.min(job.total(), from + settings.integer(Settings.PRODUCE_WINDOW));
+    List<Future<?>> sends = new ArrayList<>((int) (to - from));
+    for (long index = from; index < to; index++) {
+      Task task = new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(), null);
+      sends.add(producer.send(KafkaProducerRecord.create(
+          Topics.tasks(job.id()), Long.toString(index), task.toJson().encode())));
+    }
+    return Future.all(sends)
+        .compose(sent -> queue.checkpoint(job.id(), owner, leaseMs, to))
+        .compose(held -> held
+            ? produceFrom(job, to)
+            : Future.failedFuture("lease on job " + job.id() + " lost (cancelled or taken over)"));
+  }
+}

@@ -190,9 +190,10 @@ public class WorkerVerticle extends VerticleBase {
         .put("at", System.currentTimeMillis());
     LOG.info("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
         completion.failed());
-    vertx.eventBus().publish(Addresses.EVENTS, event);
+    // Announce only what is durable: the lifecycle record is in the log and in Redis first.
     return producer.send(KafkaProducerRecord.create(Topics.log(jobId), "lifecycle", event.encode()))
-        .compose(sent -> store.saveLastLog(jobId, event));
+        .compose(sent -> store.saveLastLog(jobId, event))
+        .onSuccess(saved -> vertx.eventBus().publish(Addresses.EVENTS, event));
   }
 
   private void publishProgress(String jobId, Task lastTask, Completion completion) {

@@ -1,55 +1,65 @@
 package io.fanout.api;
 
-import io.fanout.core.Addresses;
-import io.fanout.core.Job;
-import io.fanout.core.JobId;
+import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.JobQueue;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClients;
+import io.fanout.core.NoSuchJobException;
 import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API. A job is stored and queued in Redis and answered {@code 202} before any Kafka
- * work happens; dispatchers are nudged on the event bus so they need not wait for their poll.
+ * The HTTP API and the web UI. A job is stored and queued in Redis and answered {@code 202}
+ * before any Kafka work happens; dispatchers are nudged on the event bus so they need not wait
+ * for their next poll. Every refusal is a 4xx with a JSON error; nothing a client sends is a 500.
  */
 public class ApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
   private static final long HEALTH_TIMEOUT_MS = 2000;
-  private static final String JSON = "application/json";
+  // A lifecycle record must not hold a request for a minute if the broker is away.
+  private static final String PRODUCER_MAX_BLOCK_MS = "2000";
 
   private Settings settings;
   private Redis redis;
-  private JobStore store;
-  private JobQueue queue;
-  private JobRequest jobRequest;
   private KafkaAdminClient kafkaAdmin;
+  private KafkaProducer<String, String> producer;
+  private JobRoutes jobs;
+  private NdjsonUpload upload;
+  private JobLogReader logReader;
   private HttpServer server;
 
   @Override
   public Future<?> start() {
     settings = new Settings(config());
+    String clientId = "api-" + UUID.randomUUID();
     redis = RedisClients.create(vertx, settings);
-    store = new JobStore(redis);
-    queue = new JobQueue(redis);
-    jobRequest = new JobRequest(settings);
-    kafkaAdmin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, "api-" + UUID.randomUUID()));
+    kafkaAdmin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, clientId));
+    Map<String, String> producerConfig = KafkaClients.producer(settings, clientId);
+    producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_MAX_BLOCK_MS);
+    producer = KafkaProducer.create(vertx, producerConfig);
+    JobQueue queue = new JobQueue(redis);
+    jobs = new JobRoutes(vertx, settings, new JobStore(redis), queue, producer);
+    upload = new NdjsonUpload(jobs, queue, settings);
+    logReader = new JobLogReader(vertx, settings, kafkaAdmin);
     server = vertx.createHttpServer();
     return server.requestHandler(router())
         .listen(settings.integer(Settings.HTTP_PORT), settings.string(Settings.HTTP_HOST))
@@ -59,59 +69,54 @@ public class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return Future.join(server.close(), kafkaAdmin.close(), redis.close());
+    return Future.join(server.close(), producer.close(), kafkaAdmin.close(), redis.close());
   }
 
   private Router router() {
     Router router = Router.router(vertx);
+    // Streamed uploads first: the body handler below would otherwise read them whole.
+    router.post("/jobs").consumes(NdjsonUpload.TYPE).handler(upload::handle);
     router.route().handler(BodyHandler.create(false).setBodyLimit(settings.longValue(Settings.MAX_BODY_BYTES)));
-    router.post("/jobs").handler(this::submit);
-    router.get("/jobs/:id").handler(this::find);
+    router.post("/jobs").handler(jobs::submit);
+    router.get("/jobs").handler(jobs::list);
+    router.get("/jobs/:id").handler(jobs::find);
+    router.patch("/jobs/:id").handler(jobs::patch);
+    router.delete("/jobs/:id").handler(jobs::delete);
+    router.get("/jobs/:id/log/last").handler(jobs::lastLog);
+    router.get("/jobs/:id/log").handler(this::logPage);
+    router.get("/stats").handler(jobs::stats);
     router.get("/health").handler(this::health);
+    router.get("/ui/config").handler(this::uiConfig);
+    router.get("/openapi.yaml").handler(StaticHandler.create("openapi").setCachingEnabled(false)
+        .setIndexPage("openapi.yaml"));
+    router.get("/*").handler(StaticHandler.create("webroot"));
     router.route().last().handler(ctx -> reply(ctx, new ApiError(404, "not_found", "no route for "
         + ctx.request().method() + " " + ctx.normalizedPath(), null)));
     router.route().failureHandler(this::failure);
     return router;
   }
 
-  private void submit(RoutingContext ctx) {
-    Job job = jobRequest.parse(jsonBody(ctx), Instant.now());
-    queue.enqueue(job)
-        .onSuccess(queued -> {
-          vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, job.id());
-          ctx.response().setStatusCode(202).putHeader("Content-Type", JSON)
-              .putHeader("Location", "/jobs/" + job.id())
-              .end(new JsonObject()
-                  .put("jobId", job.id())
-                  .put("status", job.status().wireName())
-                  .put("links", new JsonObject().put("self", "/jobs/" + job.id()))
-                  .encode());
-        })
+  private void logPage(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    long from = Json.queryNumber(ctx, "from", 0, 0, Long.MAX_VALUE);
+    int limit = (int) Json.queryNumber(ctx, "limit", 100, 1, 1000);
+    jobs.existing(id)
+        .compose(job -> logReader.page(id, from, limit))
+        .onSuccess(page -> Json.reply(ctx, 200, page))
         .onFailure(ctx::fail);
   }
 
-  private void find(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    if (!JobId.isWellFormed(id)) {
-      throw ApiError.notFound("no job '" + id + "'");
-    }
-    store.find(id)
-        .onSuccess(job -> {
-          if (job == null) {
-            reply(ctx, ApiError.notFound("no job '" + id + "'"));
-          } else {
-            ctx.response().putHeader("Content-Type", JSON).end(job.toJson().encode());
-          }
-        })
-        .onFailure(ctx::fail);
+  /** Where the page finds the progress bridge: the same host, on the bridge's port. */
+  private void uiConfig(RoutingContext ctx) {
+    Json.reply(ctx, 200, new JsonObject().put("progressPort", settings.integer(Settings.PROGRESS_PORT)));
   }
 
   /** UP only when both Redis and Kafka answer in time. */
   private void health(RoutingContext ctx) {
     Future<String> redisCheck = redis.send(Request.cmd(Command.PING)).map(pong -> "UP")
-        .timeout(HEALTH_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Future<String> kafkaCheck = kafkaAdmin.describeCluster().map(cluster -> "UP")
-        .timeout(HEALTH_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Future.join(redisCheck, kafkaCheck).onComplete(all -> {
       boolean up = redisCheck.succeeded() && kafkaCheck.succeeded();
       JsonObject body = new JsonObject()
@@ -119,47 +124,33 @@ public class ApiVerticle extends VerticleBase {
           .put("checks", new JsonObject()
               .put("redis", redisCheck.succeeded() ? "UP" : "DOWN: " + redisCheck.cause().getMessage())
               .put("kafka", kafkaCheck.succeeded() ? "UP" : "DOWN: " + kafkaCheck.cause().getMessage()));
-      ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", JSON).end(body.encode());
+      Json.reply(ctx, up ? 200 : 503, body);
     });
-  }
-
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType == null || !contentType.toLowerCase().startsWith(JSON)) {
-      throw new ApiError(415, "unsupported_media_type", "send the job as " + JSON, null);
-    }
-    if (ctx.body().isEmpty()) {
-      throw new ApiError(400, "malformed_json", "the body is empty; send a JSON object", null);
-    }
-    try {
-      Object parsed = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
-      if (parsed instanceof JsonObject object) {
-        return object;
-      }
-    } catch (DecodeException e) {
-      throw new ApiError(400, "malformed_json", "the body is not valid JSON: " + e.getMessage(), null);
-    }
-    throw new ApiError(400, "malformed_json", "the body must be a JSON object", null);
   }
 
   private void failure(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiError error) {
       reply(ctx, error);
+    } else if (failure instanceof NoSuchJobException missing) {
+      reply(ctx, new ApiError(404, "not_found", missing.getMessage(), null));
+    } else if (failure instanceof IllegalStateChangeException illegal) {
+      reply(ctx, new ApiError(409, "illegal_state_change", illegal.getMessage(), "status"));
     } else if (ctx.statusCode() == 413) {
       reply(ctx, new ApiError(413, "body_too_large",
-          "the body is over " + settings.longValue(Settings.MAX_BODY_BYTES) + " bytes", null));
+          "the body is over " + settings.longValue(Settings.MAX_BODY_BYTES) + " bytes; send large datasets as "
+              + NdjsonUpload.TYPE, null));
     } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       reply(ctx, new ApiError(ctx.statusCode(), "bad_request", "the request was refused", null));
     } else {
       LOG.error("{} {} failed", ctx.request().method(), ctx.normalizedPath(), failure);
-      reply(ctx, new ApiError(503, "unavailable", "the job store did not answer; try again", null));
+      reply(ctx, new ApiError(503, "unavailable", "a backend did not answer; try again", null));
     }
   }
 
   private static void reply(RoutingContext ctx, ApiError error) {
     if (!ctx.response().ended()) {
-      ctx.response().setStatusCode(error.status()).putHeader("Content-Type", JSON).end(error.toJson().encode());
+      Json.reply(ctx, error.status(), error.toJson());
     }
   }
 }

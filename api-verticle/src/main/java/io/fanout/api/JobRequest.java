@@ -2,29 +2,60 @@ package io.fanout.api;
 
 import io.fanout.core.Job;
 import io.fanout.core.Settings;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
-/** Turns a {@code POST /jobs} body into a job, or refuses it naming the field at fault. */
+/**
+ * Turns a {@code POST /jobs} body into a job specification, or refuses it with an
+ * {@link ApiError} naming the field at fault. Limits come from settings.
+ */
 final class JobRequest {
   static final int MIN_PRIORITY = -1000;
   static final int MAX_PRIORITY = 1000;
   static final int MAX_PARTITIONS = 256;
   static final int MAX_ATTEMPTS = 100;
+  static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
   private static final int DEFAULT_MAX_ATTEMPTS = 3;
-  private static final Set<String> FIELDS = Set.of("type", "payload", "count", "partitions", "priority", "maxAttempts");
+  private static final Set<String> FIELDS = Set.of(
+      "type", "payload", "count", "items", "partitions", "priority", "delayMs", "maxAttempts", "idempotencyKey");
+
+  /**
+   * A valid submission.
+   *
+   * @param items the dataset when it came in the body; null for count jobs and streamed uploads
+   */
+  record Submission(Job.Spec spec, JsonArray items, String idempotencyKey) {}
 
   private final Settings settings;
   private final List<String> taskTypes;
+  private final List<String> singleTaskTypes;
 
   JobRequest(Settings settings) {
     this.settings = settings;
     this.taskTypes = settings.list(Settings.TASK_TYPES);
+    this.singleTaskTypes = settings.list(Settings.SINGLE_TASK_TYPES);
   }
 
-  Job parse(JsonObject body, Instant now) {
+  /** A whole job in one JSON body. */
+  Submission parse(JsonObject body) {
+    return parse(body, false);
+  }
+
+  /**
+   * The first line of an ndjson upload: the job without its items, which follow one per line.
+   * Its total is filled in when the upload ends.
+   */
+  Submission parseUploadHeader(JsonObject header) {
+    return parse(header, true);
+  }
+
+  long maxItems() {
+    return settings.longValue(Settings.MAX_ITEMS_PER_JOB);
+  }
+
+  private Submission parse(JsonObject body, boolean itemsFollow) {
     for (String field : body.fieldNames()) {
       if (!FIELDS.contains(field)) {
         throw ApiError.invalid(field, "unknown field '" + field + "'");
@@ -38,11 +69,64 @@ final class JobRequest {
     if (!(payload instanceof JsonObject)) {
       throw ApiError.invalid("payload", "payload must be a JSON object");
     }
-    long count = wholeNumber(body, "count", 1, 1, settings.longValue(Settings.MAX_TASKS_PER_JOB));
-    int partitions = (int) wholeNumber(body, "partitions", settings.integer(Settings.TASK_PARTITIONS), 1, MAX_PARTITIONS);
-    int priority = (int) wholeNumber(body, "priority", 0, MIN_PRIORITY, MAX_PRIORITY);
-    int maxAttempts = (int) wholeNumber(body, "maxAttempts", DEFAULT_MAX_ATTEMPTS, 1, MAX_ATTEMPTS);
-    return Job.accepted(type, (JsonObject) payload, count, partitions, priority, maxAttempts, now);
+    JsonArray items = itemsOf(body, type, itemsFollow);
+    long total = items != null ? items.size()
+        : itemsFollow || singleTaskTypes.contains(type) ? 1
+        : wholeNumber(body, "count", 0, 1, settings.longValue(Settings.MAX_TASKS_PER_JOB));
+    Job.Spec spec = new Job.Spec(type, (JsonObject) payload, total, items != null || itemsFollow,
+        (int) wholeNumber(body, "partitions", settings.integer(Settings.TASK_PARTITIONS), 1, MAX_PARTITIONS),
+        (int) wholeNumber(body, "priority", 0, MIN_PRIORITY, MAX_PRIORITY),
+        (int) wholeNumber(body, "maxAttempts", DEFAULT_MAX_ATTEMPTS, 1, MAX_ATTEMPTS),
+        wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)));
+    return new Submission(spec, items, idempotencyKey(body));
+  }
+
+  /** Exactly one of count and items, except for one-task types (neither) and uploads (items follow). */
+  private JsonArray itemsOf(JsonObject body, String type, boolean itemsFollow) {
+    boolean hasCount = body.containsKey("count");
+    boolean hasItems = body.containsKey("items");
+    if (itemsFollow && (hasCount || hasItems)) {
+      throw ApiError.invalid(hasCount ? "count" : "items",
+          "an ndjson upload's first line is the job without count or items; the items follow, one per line");
+    }
+    if (singleTaskTypes.contains(type) && (hasCount || hasItems)) {
+      throw ApiError.invalid(hasCount ? "count" : "items",
+          "'" + type + "' jobs are one task over the payload; leave out count and items");
+    }
+    if (itemsFollow || singleTaskTypes.contains(type)) {
+      return null;
+    }
+    if (hasCount && hasItems) {
+      throw ApiError.invalid("items", "give count or items, not both");
+    }
+    if (!hasCount && !hasItems) {
+      throw ApiError.invalid("count", "give count (a number of iterations) or items (one task per item)");
+    }
+    if (!hasItems) {
+      return null;
+    }
+    if (!(body.getValue("items") instanceof JsonArray items)) {
+      throw ApiError.invalid("items", "items must be a JSON array");
+    }
+    if (items.isEmpty()) {
+      throw ApiError.invalid("items", "items must hold at least one item");
+    }
+    if (items.size() > maxItems()) {
+      throw ApiError.invalid("items", "too many items: " + items.size() + ", at most " + maxItems());
+    }
+    return items;
+  }
+
+  private static String idempotencyKey(JsonObject body) {
+    if (!body.containsKey("idempotencyKey")) {
+      return null;
+    }
+    String key = requiredString(body, "idempotencyKey");
+    if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw ApiError.invalid("idempotencyKey", "idempotencyKey must be at most " + MAX_IDEMPOTENCY_KEY_LENGTH
+          + " characters");
+    }
+    return key;
   }
 
   private static String requiredString(JsonObject body, String field) {
@@ -56,18 +140,18 @@ final class JobRequest {
     return text;
   }
 
-  private static long wholeNumber(JsonObject body, String field, long fallback, long min, long max) {
+  static long wholeNumber(JsonObject body, String field, long fallback, long min, long max) {
     Object value = body.getValue(field);
-    if (value == null) {
+    if (value == null && !body.containsKey(field)) {
       return fallback;
     }
     if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
       throw ApiError.invalid(field, field + " must be a whole number");
     }
-    long whole = number.longValue();
-    if (whole < min || whole > max) {
-      throw ApiError.invalid(field, field + " must be between " + min + " and " + max + ", got " + whole);
+    // Compared as a double first: a huge BigInteger would wrap around in longValue().
+    if (number.doubleValue() < min || number.doubleValue() > max) {
+      throw ApiError.invalid(field, field + " must be between " + min + " and " + max + ", got " + number);
     }
-    return whole;
+    return number.longValue();
   }
 }

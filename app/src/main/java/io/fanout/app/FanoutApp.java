@@ -46,17 +46,18 @@ public final class FanoutApp implements AutoCloseable {
   public static FanoutApp start(JsonObject overrides) {
     Settings settings = loadSettings(overrides);
     Set<Role> roles = roles(settings);
-    boolean needsBackends = roles.stream().anyMatch(Role::needsKafkaAndRedis);
+    boolean needsKafka = roles.stream().anyMatch(Role::needsKafka);
+    boolean needsRedis = roles.stream().anyMatch(Role::needsRedis);
     Path dataDir = Path.of(settings.string(Settings.DATA_DIR));
     EmbeddedKafka kafka = null;
     EmbeddedRedis redis = null;
     JsonObject resolved = settings.asJson();
     try {
-      if (needsBackends && settings.optionalString(Settings.REDIS_URL) == null) {
+      if (needsRedis && settings.optionalString(Settings.REDIS_URL) == null) {
         redis = EmbeddedRedis.start(dataDir.resolve("redis"), 0);
         resolved.put(Settings.REDIS_URL, redis.url());
       }
-      if (needsBackends && settings.optionalString(Settings.KAFKA_BOOTSTRAP_SERVERS) == null) {
+      if (needsKafka && settings.optionalString(Settings.KAFKA_BOOTSTRAP_SERVERS) == null) {
         kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), 0);
         resolved.put(Settings.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       }

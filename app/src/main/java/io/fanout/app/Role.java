@@ -31,9 +31,13 @@ enum Role {
     return deployments;
   }
 
-  /** Roles that talk to Kafka and Redis; the progress bridge needs only the event bus. */
-  boolean needsKafkaAndRedis() {
+  boolean needsKafka() {
     return this != PROGRESS;
+  }
+
+  /** Every role reads jobs from Redis; the progress bridge reads their counts for snapshots. */
+  boolean needsRedis() {
+    return true;
   }
 
   static Role parse(String name) {

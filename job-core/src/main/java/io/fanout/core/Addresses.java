@@ -11,6 +11,12 @@ public final class Addresses {
   /** Cluster-wide broadcasts to workers and dispatchers: cancel a job, pause or resume. */
   public static final String CONTROL = "jobs.control";
 
+  /**
+   * Raw progress from workers, one message per counted batch; internal. Progress verticles
+   * coalesce it into the per-job snapshots that browsers see.
+   */
+  public static final String PROGRESS_UPDATES = "jobs.progress-updates";
+
   /** Tells dispatchers that the queue has something for them; internal. */
   public static final String QUEUE_WAKEUP = "jobs.queue.wakeup";
 

@@ -8,6 +8,9 @@ import java.util.Map;
 /**
  * A job as stored in its Redis hash and shown by the API. Counters are exact: {@code done} and
  * {@code failed} only move through the completion script, which counts each task once.
+ *
+ * @param itemized whether the tasks come from a dataset ({@code items}) rather than a count
+ * @param runAt when a delayed job may start, or null for a job that may start at once
  */
 public record Job(
     String id,
@@ -17,21 +20,34 @@ public record Job(
     long total,
     long done,
     long failed,
+    boolean itemized,
     int partitions,
     int priority,
     int maxAttempts,
     JsonObject result,
     String error,
     Instant createdAt,
+    Instant runAt,
     Instant startedAt,
     Instant updatedAt,
     Instant finishedAt) {
 
+  /** What a client asks for; the queue turns it into a stored job. */
+  public record Spec(
+      String type, JsonObject payload, long total, boolean itemized, int partitions, int priority, int maxAttempts,
+      long delayMs) {
+
+    /** The same job with its total known, as when a streamed upload ends. */
+    public Spec withTotal(long newTotal) {
+      return new Spec(type, payload, newTotal, itemized, partitions, priority, maxAttempts, delayMs);
+    }
+  }
+
   /** A job that has just been accepted and not yet queued. */
-  public static Job accepted(
-      String type, JsonObject payload, long total, int partitions, int priority, int maxAttempts, Instant now) {
-    return new Job(JobId.next(), type, JobState.QUEUED, payload, total, 0, 0, partitions, priority, maxAttempts,
-        null, null, now, null, now, null);
+  public static Job accepted(String id, Spec spec, Instant now) {
+    Instant runAt = spec.delayMs() > 0 ? now.plusMillis(spec.delayMs()) : null;
+    return new Job(id, spec.type(), JobState.QUEUED, spec.payload(), spec.total(), 0, 0, spec.itemized(),
+        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null);
   }
 
   /** The fields written when the job is first stored; counters and timestamps move later in scripts. */
@@ -44,11 +60,15 @@ public record Job(
     hash.put("total", Long.toString(total));
     hash.put("done", Long.toString(done));
     hash.put("failed", Long.toString(failed));
+    hash.put("itemized", itemized ? "1" : "0");
     hash.put("partitions", Integer.toString(partitions));
     hash.put("priority", Integer.toString(priority));
     hash.put("maxAttempts", Integer.toString(maxAttempts));
     hash.put("createdAt", Long.toString(createdAt.toEpochMilli()));
     hash.put("updatedAt", Long.toString(updatedAt.toEpochMilli()));
+    if (runAt != null) {
+      hash.put("runAt", Long.toString(runAt.toEpochMilli()));
+    }
     return hash;
   }
 
@@ -61,12 +81,14 @@ public record Job(
         Long.parseLong(hash.get("total")),
         Long.parseLong(hash.getOrDefault("done", "0")),
         Long.parseLong(hash.getOrDefault("failed", "0")),
+        "1".equals(hash.get("itemized")),
         Integer.parseInt(hash.get("partitions")),
         Integer.parseInt(hash.getOrDefault("priority", "0")),
         Integer.parseInt(hash.getOrDefault("maxAttempts", "1")),
         hash.containsKey("result") ? new JsonObject(hash.get("result")) : null,
         hash.get("error"),
         instant(hash.get("createdAt")),
+        instant(hash.get("runAt")),
         instant(hash.get("startedAt")),
         instant(hash.get("updatedAt")),
         instant(hash.get("finishedAt")));
@@ -88,6 +110,7 @@ public record Job(
         .put("result", result);
     putIfPresent(json, "error", error);
     putIfPresent(json, "createdAt", createdAt);
+    putIfPresent(json, "runAt", runAt);
     putIfPresent(json, "startedAt", startedAt);
     putIfPresent(json, "updatedAt", updatedAt);
     putIfPresent(json, "finishedAt", finishedAt);

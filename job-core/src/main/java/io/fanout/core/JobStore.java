@@ -36,6 +36,54 @@ public final class JobStore {
         .map(hash -> hash.isEmpty() ? null : Job.fromHash(hash));
   }
 
+  /** Some jobs, and the cursor of the page after them (null on the last page). */
+  public record Page(List<Job> jobs, Long next) {}
+
+  /**
+   * A page of jobs, newest first, in one state or in any: those that arrived before the
+   * cursor {@code before} (exclusive; {@link Long#MAX_VALUE} for the first page).
+   */
+  public Future<Page> list(JobState status, int limit, long before) {
+    String index = status == null ? RedisKeys.ALL_JOBS : RedisKeys.byStatus(status);
+    Request page = Request.cmd(Command.ZRANGE).arg(index).arg("(" + before).arg("-inf")
+        .arg("BYSCORE").arg("REV").arg("LIMIT").arg(0).arg(limit).arg("WITHSCORES");
+    return redis.send(page).compose(reply -> {
+      List<Request> reads = new ArrayList<>();
+      long last = 0;
+      // WITHSCORES answers member, score, ... over RESP2 and [member, score] pairs over RESP3.
+      for (int i = 0; i < reply.size(); i++) {
+        Response entry = reply.get(i);
+        if (entry.size() == 2) {
+          reads.add(Request.cmd(Command.HGETALL).arg(RedisKeys.job(entry.get(0).toString())));
+          last = (long) Double.parseDouble(entry.get(1).toString());
+        } else if (i % 2 == 0) {
+          reads.add(Request.cmd(Command.HGETALL).arg(RedisKeys.job(entry.toString())));
+        } else {
+          last = (long) Double.parseDouble(entry.toString());
+        }
+      }
+      Long next = reads.size() == limit ? last : null;
+      if (reads.isEmpty()) {
+        return Future.succeededFuture(new Page(List.of(), null));
+      }
+      return redis.batch(reads).map(hashes -> new Page(hashes.stream()
+          .map(JobStore::toMap)
+          .filter(hash -> !hash.isEmpty())
+          .map(Job::fromHash)
+          .toList(), next));
+    });
+  }
+
+  /** Items [from, to) of a dataset job, each the JSON text it was submitted as. */
+  public Future<List<String>> items(String jobId, long from, long to) {
+    return redis.send(Request.cmd(Command.LRANGE).arg(RedisKeys.items(jobId)).arg(from).arg(to - 1))
+        .map(reply -> {
+          List<String> items = new ArrayList<>(reply.size());
+          reply.forEach(item -> items.add(item.toString()));
+          return items;
+        });
+  }
+
   /** How many of the job's tasks are known to be in Kafka: where a fan-out resumes. */
   public Future<Long> producedSoFar(String jobId) {
     return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("produced"))
@@ -68,10 +116,11 @@ public final class JobStore {
     args.add(singleResult == null ? "" : singleResult.encode());
     args.add(lastLog == null ? "" : lastLog.encode());
     args.add(succeeded.size());
+    args.add(RedisKeys.byStatusPrefix());
     args.addAll(succeeded);
     args.addAll(failedForGood);
-    List<String> keys = List.of(
-        RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.failedBits(jobId), RedisKeys.ACTIVE);
+    List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.failedBits(jobId),
+        RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING));
     return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion);
   }
 

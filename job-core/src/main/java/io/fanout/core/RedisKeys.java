@@ -17,6 +17,11 @@ public final class RedisKeys {
   /** Counter that orders jobs of equal priority by arrival. */
   public static final String ARRIVALS = "queue:arrivals";
 
+  /** Sorted set of every job id by creation time: the listing, newest first. */
+  public static final String ALL_JOBS = "jobs:all";
+
+  private static final String BY_STATUS = "jobs:status:";
+
   private RedisKeys() {}
 
   public static String job(String jobId) {
@@ -31,6 +36,26 @@ public final class RedisKeys {
   /** One bit per task index, set when the task failed for good. */
   public static String failedBits(String jobId) {
     return "job:" + jobId + ":failed";
+  }
+
+  /** Sorted set of the ids of jobs in one state, by creation time; scripts move ids between them. */
+  public static String byStatus(JobState state) {
+    return BY_STATUS + state.wireName();
+  }
+
+  /** The prefix of {@link #byStatus}, for scripts that compute the key from a state name. */
+  public static String byStatusPrefix() {
+    return BY_STATUS;
+  }
+
+  /** A dataset job's items, one JSON text per task, in task order. */
+  public static String items(String jobId) {
+    return "job:" + jobId + ":items";
+  }
+
+  /** Items of an upload in progress; renamed to {@link #items} when the job is queued, expires otherwise. */
+  public static String stagedItems(String jobId) {
+    return "upload:" + jobId + ":items";
   }
 
   public static String idempotency(String key) {

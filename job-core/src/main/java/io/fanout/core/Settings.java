@@ -30,8 +30,14 @@ public final class Settings {
   public static final String MAX_ACTIVE_JOBS = "MAX_ACTIVE_JOBS";
   public static final String TASK_PARTITIONS = "TASK_PARTITIONS";
   public static final String TASK_TYPES = "TASK_TYPES";
+  public static final String SINGLE_TASK_TYPES = "SINGLE_TASK_TYPES";
   public static final String MAX_TASKS_PER_JOB = "MAX_TASKS_PER_JOB";
+  public static final String MAX_ITEMS_PER_JOB = "MAX_ITEMS_PER_JOB";
+  public static final String MAX_ITEM_BYTES = "MAX_ITEM_BYTES";
+  public static final String MAX_DELAY_MS = "MAX_DELAY_MS";
   public static final String MAX_BODY_BYTES = "MAX_BODY_BYTES";
+  public static final String IDEMPOTENCY_TTL_MS = "IDEMPOTENCY_TTL_MS";
+  public static final String STAGING_TTL_MS = "STAGING_TTL_MS";
   public static final String LEASE_MS = "LEASE_MS";
   public static final String QUEUE_POLL_MS = "QUEUE_POLL_MS";
   public static final String PRODUCE_WINDOW = "PRODUCE_WINDOW";

@@ -13,6 +13,7 @@ import io.fanout.core.Task;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.Json;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.NewTopic;
 import io.vertx.kafka.client.producer.KafkaProducer;
@@ -154,16 +155,25 @@ public class DispatchVerticle extends VerticleBase {
           .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), job.total()));
     }
     long to = Math.min(job.total(), from + settings.integer(Settings.PRODUCE_WINDOW));
-    List<Future<?>> sends = new ArrayList<>((int) (to - from));
-    for (long index = from; index < to; index++) {
-      Task task = new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(), null);
-      sends.add(producer.send(KafkaProducerRecord.create(
-          Topics.tasks(job.id()), Long.toString(index), task.toJson().encode())));
-    }
-    return Future.all(sends)
+    return sendWindow(job, from, to)
         .compose(sent -> queue.checkpoint(job.id(), owner, leaseMs, to))
         .compose(held -> held
             ? produceFrom(job, to)
             : Future.failedFuture("lease on job " + job.id() + " lost (cancelled or taken over)"));
+  }
+
+  /** Sends tasks [from, to), reading their items from Redis for a dataset job. */
+  private Future<?> sendWindow(Job job, long from, long to) {
+    Future<List<String>> items = job.itemized() ? store.items(job.id(), from, to) : Future.succeededFuture(null);
+    return items.compose(window -> {
+      List<Future<?>> sends = new ArrayList<>((int) (to - from));
+      for (long index = from; index < to; index++) {
+        Object item = window == null ? null : Json.decodeValue(window.get((int) (index - from)));
+        Task task = new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(), item);
+        sends.add(producer.send(KafkaProducerRecord.create(
+            Topics.tasks(job.id()), Long.toString(index), task.toJson().encode())));
+      }
+      return Future.all(sends);
+    });
   }
 }

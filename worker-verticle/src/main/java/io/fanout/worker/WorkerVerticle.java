@@ -200,7 +200,7 @@ public class WorkerVerticle extends VerticleBase {
     if (completion.status() == null) {
       return;
     }
-    vertx.eventBus().publish(Addresses.progress(jobId), new JsonObject()
+    vertx.eventBus().publish(Addresses.PROGRESS_UPDATES, new JsonObject()
         .put("jobId", jobId)
         .put("done", completion.done())
         .put("failed", completion.failed())

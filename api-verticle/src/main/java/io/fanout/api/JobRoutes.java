@@ -1,0 +1,228 @@
+package io.fanout.api;
+
+import io.fanout.api.JobRequest.Submission;
+import io.fanout.core.Addresses;
+import io.fanout.core.IllegalStateChangeException;
+import io.fanout.core.Job;
+import io.fanout.core.JobId;
+import io.fanout.core.JobQueue;
+import io.fanout.core.JobState;
+import io.fanout.core.JobStore;
+import io.fanout.core.NoSuchJobException;
+import io.fanout.core.Settings;
+import io.fanout.core.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** The {@code /jobs} resource: submit, read, list, change, cancel. */
+final class JobRoutes {
+  /** Items go to Redis in pushes of this many, so no single command carries a whole dataset. */
+  static final int STAGING_CHUNK = 1000;
+  private static final int DEFAULT_PAGE = 20;
+  private static final int MAX_PAGE = 100;
+  private static final Set<String> PATCHABLE = Set.of("priority", "status");
+
+  private final Vertx vertx;
+  private final Settings settings;
+  private final JobStore store;
+  private final JobQueue queue;
+  private final JobRequest jobRequest;
+  private final KafkaProducer<String, String> producer;
+
+  JobRoutes(Vertx vertx, Settings settings, JobStore store, JobQueue queue, KafkaProducer<String, String> producer) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.store = store;
+    this.queue = queue;
+    this.producer = producer;
+    this.jobRequest = new JobRequest(settings);
+  }
+
+  JobRequest jobRequest() {
+    return jobRequest;
+  }
+
+  void submit(RoutingContext ctx) {
+    Submission submission = jobRequest.parse(Json.bodyObject(ctx));
+    String jobId = JobId.next();
+    JsonArray items = submission.items();
+    Future<Void> staged = items == null ? Future.succeededFuture() : stage(jobId, items, 0);
+    staged.compose(done -> accept(ctx, jobId, submission.spec(), submission.idempotencyKey()))
+        .onFailure(failure -> queue.discardStaged(jobId).onComplete(discarded -> ctx.fail(failure)));
+  }
+
+  /**
+   * Queues a job whose items, if any, are staged, and answers: 202 for a new job, 200 with the
+   * earlier job when the idempotency key was already used.
+   */
+  Future<Void> accept(RoutingContext ctx, String jobId, Job.Spec spec, String idempotencyKey) {
+    Job job = Job.accepted(jobId, spec, Instant.now());
+    return queue.enqueue(job, idempotencyKey, settings.longValue(Settings.IDEMPOTENCY_TTL_MS))
+        .compose(enqueued -> {
+          if (enqueued.duplicate()) {
+            return store.find(enqueued.jobId()).map(earlier -> {
+              Json.reply(ctx, 200, accepted(earlier).put("duplicate", true));
+              return null;
+            });
+          }
+          vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, jobId);
+          ctx.response().putHeader("Location", "/jobs/" + jobId);
+          Json.reply(ctx, 202, accepted(job));
+          return Future.succeededFuture();
+        });
+  }
+
+  void find(RoutingContext ctx) {
+    existing(ctx.pathParam("id"))
+        .onSuccess(job -> Json.reply(ctx, 200, job.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  void list(RoutingContext ctx) {
+    String statusParam = ctx.queryParams().get("status");
+    JobState status = null;
+    if (statusParam != null) {
+      try {
+        status = JobState.fromWire(statusParam);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalid("status", "unknown status '" + statusParam + "'; one of queued, running, completed, "
+            + "failed, cancelled");
+      }
+    }
+    int limit = (int) Json.queryNumber(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    long before = Json.queryNumber(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+    store.list(status, limit, before)
+        .onSuccess(page -> Json.reply(ctx, 200, new JsonObject()
+            .put("jobs", new JsonArray(page.jobs().stream().map(Job::toJson).toList()))
+            .put("next", page.next())))
+        .onFailure(ctx::fail);
+  }
+
+  /** Changes a queued job's priority, or cancels a job with {@code {"status": "cancelled"}}. */
+  void patch(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    JsonObject body = Json.bodyObject(ctx);
+    for (String field : body.fieldNames()) {
+      if (!PATCHABLE.contains(field)) {
+        throw ApiError.invalid(field, "only priority and status can change; '" + field + "' cannot");
+      }
+    }
+    if (body.isEmpty()) {
+      throw ApiError.invalid(null, "give priority or status");
+    }
+    JobState wanted = null;
+    if (body.containsKey("status")) {
+      Object status = body.getValue("status");
+      try {
+        wanted = JobState.fromWire(String.valueOf(status));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalid("status", "unknown status '" + status + "'");
+      }
+    }
+    Integer priority = body.containsKey("priority")
+        ? (int) JobRequest.wholeNumber(body, "priority", 0, JobRequest.MIN_PRIORITY, JobRequest.MAX_PRIORITY)
+        : null;
+    JobState target = wanted;
+    existing(id)
+        .compose(job -> {
+          if (target != null && target != JobState.CANCELLED) {
+            // Clients may only cancel; every other change is the system's to make.
+            return Future.failedFuture(new IllegalStateChangeException(job.status(), target));
+          }
+          Future<?> reprioritized = priority == null ? Future.succeededFuture() : queue.reprioritize(id, priority)
+              .recover(failure -> Future.failedFuture(failure instanceof IllegalStateChangeException illegal
+                  ? new ApiError(409, "illegal_state_change", "priority can only change while a job is queued; "
+                      + "this one is " + illegal.from().wireName(), "priority")
+                  : failure));
+          return reprioritized.compose(done -> target == null ? Future.succeededFuture() : cancel(id));
+        })
+        .compose(done -> store.find(id))
+        .onSuccess(job -> Json.reply(ctx, 200, job.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  void delete(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    existing(id)
+        .compose(job -> cancel(id))
+        .compose(done -> store.find(id))
+        .onSuccess(job -> Json.reply(ctx, 200, job.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  void lastLog(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    existing(id)
+        .compose(job -> store.lastLog(id))
+        .onSuccess(record -> Json.reply(ctx, 200, new JsonObject().put("jobId", id).put("record", record)))
+        .onFailure(ctx::fail);
+  }
+
+  void stats(RoutingContext ctx) {
+    queue.stats().onSuccess(stats -> Json.reply(ctx, 200, stats)).onFailure(ctx::fail);
+  }
+
+  /** The job, or a failed future that the failure handler turns into 404. */
+  Future<Job> existing(String id) {
+    if (!JobId.isWellFormed(id)) {
+      return Future.failedFuture(new NoSuchJobException(id));
+    }
+    return store.find(id).compose(job -> job == null
+        ? Future.failedFuture(new NoSuchJobException(id))
+        : Future.succeededFuture(job));
+  }
+
+  /**
+   * Cancels in Redis (the source of truth), then tells workers and dispatchers at once, logs the
+   * lifecycle record and announces it to browsers.
+   */
+  private Future<Void> cancel(String id) {
+    return queue.cancel(id).compose(previous -> store.find(id)).compose(job -> {
+      JsonObject event = new JsonObject()
+          .put("jobId", id)
+          .put("event", JobState.CANCELLED.wireName())
+          .put("done", job.done())
+          .put("failed", job.failed())
+          .put("at", System.currentTimeMillis());
+      vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "cancel").put("jobId", id));
+      // A job cancelled before it ran has no log topic; its record lives in Redis only.
+      Future<?> logged = job.startedAt() == null
+          ? Future.succeededFuture()
+          : producer.send(KafkaProducerRecord.create(Topics.log(id), "lifecycle", event.encode()));
+      return logged.compose(sent -> store.saveLastLog(id, event))
+          .onSuccess(saved -> vertx.eventBus().publish(Addresses.EVENTS, event));
+    });
+  }
+
+  private Future<Void> stage(String jobId, JsonArray items, int from) {
+    if (from >= items.size()) {
+      return Future.succeededFuture();
+    }
+    int to = Math.min(items.size(), from + STAGING_CHUNK);
+    List<String> chunk = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      chunk.add(io.vertx.core.json.Json.encode(items.getValue(i)));
+    }
+    return queue.stageItems(jobId, chunk, settings.longValue(Settings.STAGING_TTL_MS))
+        .compose(done -> stage(jobId, items, to));
+  }
+
+  private static JsonObject accepted(Job job) {
+    return new JsonObject()
+        .put("jobId", job.id())
+        .put("status", job.status().wireName())
+        .put("links", new JsonObject()
+            .put("self", "/jobs/" + job.id())
+            .put("log", "/jobs/" + job.id() + "/log")
+            .put("progress", Addresses.progress(job.id())));
+  }
+}

@@ -1,0 +1,151 @@
+package io.fanout.api;
+
+import io.fanout.api.JobRequest.Submission;
+import io.fanout.core.JobId;
+import io.fanout.core.JobQueue;
+import io.fanout.core.Settings;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.parsetools.RecordParser;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code POST /jobs} as {@code application/x-ndjson}: the first line is the job, each further
+ * line one item. Lines are read as they arrive and pushed to Redis a chunk at a time while the
+ * request is paused, so memory stays bounded whatever the size of the dataset. Until the last
+ * line is in, the items sit in a staging list that the queue takes over, or that is dropped
+ * (and would expire) if the upload is refused or cut off.
+ */
+final class NdjsonUpload {
+  static final String TYPE = "application/x-ndjson";
+
+  private final JobRoutes jobs;
+  private final JobQueue queue;
+  private final Settings settings;
+
+  NdjsonUpload(JobRoutes jobs, JobQueue queue, Settings settings) {
+    this.jobs = jobs;
+    this.queue = queue;
+    this.settings = settings;
+  }
+
+  void handle(RoutingContext ctx) {
+    new Upload(ctx).start();
+  }
+
+  /** The state of one upload. */
+  private final class Upload {
+    private final RoutingContext ctx;
+    private final String jobId = JobId.next();
+    private final List<String> chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
+    private RecordParser lines;
+    private Submission header;
+    private long line;
+    private long items;
+    private boolean failed;
+
+    Upload(RoutingContext ctx) {
+      this.ctx = ctx;
+    }
+
+    void start() {
+      lines = RecordParser.newDelimited("\n", ctx.request())
+          .maxRecordSize(settings.integer(Settings.MAX_ITEM_BYTES));
+      lines.exceptionHandler(this::fail);
+      lines.handler(this::onLine);
+      lines.endHandler(end -> finish());
+      ctx.request().resume();
+    }
+
+    private void onLine(Buffer raw) {
+      if (failed) {
+        return;
+      }
+      line++;
+      String text = raw.toString().strip();
+      if (text.isEmpty()) {
+        return;
+      }
+      try {
+        if (header == null) {
+          header = jobs.jobRequest().parseUploadHeader(parseHeader(text));
+          return;
+        }
+        if (++items > jobs.jobRequest().maxItems()) {
+          throw ApiError.invalid("items", "too many items: more than " + jobs.jobRequest().maxItems());
+        }
+        chunk.add(validItem(text));
+      } catch (ApiError error) {
+        fail(error);
+        return;
+      }
+      if (chunk.size() == JobRoutes.STAGING_CHUNK) {
+        lines.pause();
+        flush().onSuccess(flushed -> lines.resume()).onFailure(this::fail);
+      }
+    }
+
+    private void finish() {
+      if (failed) {
+        return;
+      }
+      if (header == null) {
+        fail(new ApiError(400, "malformed_ndjson", "the upload is empty; its first line must be the job", null));
+        return;
+      }
+      if (items == 0) {
+        fail(ApiError.invalid("items", "the upload holds no items; put one per line after the job"));
+        return;
+      }
+      flush()
+          .compose(flushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey()))
+          .onFailure(this::fail);
+    }
+
+    private Future<Void> flush() {
+      if (chunk.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<String> pushed = List.copyOf(chunk);
+      chunk.clear();
+      return queue.stageItems(jobId, pushed, settings.longValue(Settings.STAGING_TTL_MS));
+    }
+
+    private void fail(Throwable failure) {
+      if (failed) {
+        return;
+      }
+      failed = true;
+      Throwable reported = failure instanceof IllegalStateException && failure.getMessage() != null
+          && failure.getMessage().contains("record size")
+          ? new ApiError(413, "item_too_large", "line " + (line + 1) + " is over "
+              + settings.integer(Settings.MAX_ITEM_BYTES) + " bytes", "items")
+          : failure;
+      // The rest of the body is not read: close the connection after the answer.
+      ctx.response().putHeader("Connection", "close");
+      queue.discardStaged(jobId).onComplete(discarded -> ctx.fail(reported));
+    }
+
+    private JsonObject parseHeader(String text) {
+      try {
+        return new JsonObject(text);
+      } catch (DecodeException | ClassCastException e) {
+        throw new ApiError(400, "malformed_ndjson", "line 1 must be the job as a JSON object", null);
+      }
+    }
+
+    /** The item as sent, once it is known to be one JSON value. */
+    private String validItem(String text) {
+      try {
+        io.vertx.core.json.Json.decodeValue(text);
+        return text;
+      } catch (DecodeException e) {
+        throw ApiError.invalid("items", "line " + line + " is not valid JSON");
+      }
+    }
+  }
+}

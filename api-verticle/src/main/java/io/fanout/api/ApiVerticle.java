@@ -87,8 +87,8 @@ public class ApiVerticle extends VerticleBase {
     router.get("/stats").handler(jobs::stats);
     router.get("/health").handler(this::health);
     router.get("/ui/config").handler(this::uiConfig);
-    router.get("/openapi.yaml").handler(StaticHandler.create("openapi").setCachingEnabled(false)
-        .setIndexPage("openapi.yaml"));
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+        .sendFile("openapi/openapi.yaml"));
     router.get("/*").handler(StaticHandler.create("webroot"));
     router.route().last().handler(ctx -> reply(ctx, new ApiError(404, "not_found", "no route for "
         + ctx.request().method() + " " + ctx.normalizedPath(), null)));

@@ -40,6 +40,7 @@ final class NdjsonUpload {
   /** The state of one upload. */
   private final class Upload {
     private final RoutingContext ctx;
+    private final int maxItemBytes = settings.integer(Settings.MAX_ITEM_BYTES);
     private final String jobId = JobId.next();
     private final List<String> chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
     private RecordParser lines;
@@ -53,8 +54,7 @@ final class NdjsonUpload {
     }
 
     void start() {
-      lines = RecordParser.newDelimited("\n", ctx.request())
-          .maxRecordSize(settings.integer(Settings.MAX_ITEM_BYTES));
+      lines = RecordParser.newDelimited("\n", ctx.request()).maxRecordSize(maxItemBytes);
       lines.exceptionHandler(this::fail);
       lines.handler(this::onLine);
       lines.endHandler(end -> finish());
@@ -66,6 +66,10 @@ final class NdjsonUpload {
         return;
       }
       line++;
+      if (raw.length() > maxItemBytes) {
+        fail(itemTooLarge());
+        return;
+      }
       String text = raw.toString().strip();
       if (text.isEmpty()) {
         return;
@@ -120,14 +124,15 @@ final class NdjsonUpload {
         return;
       }
       failed = true;
-      Throwable reported = failure instanceof IllegalStateException && failure.getMessage() != null
-          && failure.getMessage().contains("record size")
-          ? new ApiError(413, "item_too_large", "line " + (line + 1) + " is over "
-              + settings.integer(Settings.MAX_ITEM_BYTES) + " bytes", "items")
-          : failure;
+      // The parser refuses a line that grows past the limit before its end arrives.
+      Throwable reported = failure instanceof IllegalStateException ? itemTooLarge() : failure;
       // The rest of the body is not read: close the connection after the answer.
       ctx.response().putHeader("Connection", "close");
       queue.discardStaged(jobId).onComplete(discarded -> ctx.fail(reported));
+    }
+
+    private ApiError itemTooLarge() {
+      return new ApiError(413, "item_too_large", "line " + line + " is over " + maxItemBytes + " bytes", "items");
     }
 
     private JsonObject parseHeader(String text) {

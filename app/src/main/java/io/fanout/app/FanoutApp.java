@@ -101,10 +101,12 @@ public final class FanoutApp implements AutoCloseable {
     List<Future<String>> deployed = new ArrayList<>();
     for (Role role : roles) {
       for (Role.Deployment deployment : role.deployments()) {
-        DeploymentOptions options = new DeploymentOptions()
-            .setConfig(settings.asJson())
-            .setInstances(settings.integer(deployment.instancesSetting()));
-        deployed.add(vertx.deployVerticle(deployment.verticle(), options));
+        int instances = settings.integer(deployment.instancesSetting());
+        // Zero instances leaves one part of a role out, e.g. a process that only dispatches.
+        if (instances > 0) {
+          DeploymentOptions options = new DeploymentOptions().setConfig(settings.asJson()).setInstances(instances);
+          deployed.add(vertx.deployVerticle(deployment.verticle(), options));
+        }
       }
     }
     return Future.all(deployed).mapEmpty();

@@ -42,6 +42,14 @@ public final class SharedBackends implements BeforeAllCallback {
     return backends().redisUrl();
   }
 
+  /**
+   * The shared Redis, database {@code db}: for tests that count what the queue holds and so
+   * need to be alone in it. Each such test class takes its own number.
+   */
+  public static String redisUrl(int db) {
+    return backends().redisUrl() + "/" + db;
+  }
+
   private static EmbeddedInfrastructure backends() {
     if (running == null) {
       throw new IllegalStateException("annotate the test class with @ExtendWith(SharedBackends.class)");

@@ -1,0 +1,50 @@
+// Calls to Fanout's HTTP API. Every answer comes back as a value, errors included; only a
+// server that cannot be reached at all throws (Unreachable), so callers can tell "down" from "no".
+
+export class Unreachable extends Error {}
+
+/**
+ * @returns {Promise<{ok: boolean, status: number, body: any, error: ?{code, message, field},
+ *   notBuilt: boolean}>} notBuilt: this server has no such endpoint (yet)
+ */
+export async function call(method, path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      cache: 'no-store',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new Unreachable(`${method} ${path}: ${e.message}`);
+  }
+  let json = null;
+  try {
+    json = await response.json();
+  } catch (e) {
+    // Not every answer has a JSON body; the status says enough.
+  }
+  const error = json && typeof json.error === 'object' ? json.error : null;
+  return {
+    ok: response.ok,
+    status: response.status,
+    body: json,
+    error,
+    // The API answers a path it does not route with 404 "no route for ...": an endpoint not built yet.
+    notBuilt: (response.status === 404 || response.status === 405)
+      && (!error || String(error.message || '').startsWith('no route')),
+  };
+}
+
+export const api = {
+  submit: (job) => call('POST', '/jobs', job),
+  job: (id) => call('GET', `/jobs/${encodeURIComponent(id)}`),
+  lastLog: (id) => call('GET', `/jobs/${encodeURIComponent(id)}/log/last`),
+  log: (id, from, limit) => call('GET', `/jobs/${encodeURIComponent(id)}/log?from=${from}&limit=${limit}`),
+  cancel: (id) => call('DELETE', `/jobs/${encodeURIComponent(id)}`),
+  retryFailed: (id) => call('POST', `/jobs/${encodeURIComponent(id)}/retry-failed`),
+  stats: () => call('GET', '/stats'),
+  cluster: () => call('GET', '/cluster'),
+  uiConfig: () => call('GET', '/ui/config'),
+};

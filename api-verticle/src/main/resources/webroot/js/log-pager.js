@@ -1,0 +1,96 @@
+// One job's log, a page at a time, read from GET /jobs/<id>/log?from=&limit=.
+
+import { api, Unreachable } from './api.js';
+import { el, setText } from './dom.js';
+import * as format from './format.js';
+
+const PAGE_SIZE = 20;
+
+export class LogPager {
+  constructor(jobId) {
+    this.jobId = jobId;
+    this.from = 0;
+    this.earlier = [];
+    this.next = null;
+    this.rows = el('tbody');
+    this.note = el('p', { class: 'note' });
+    this.position = el('span', { class: 'note' });
+    this.back = el('button', { type: 'button', class: 'log-earlier', onclick: () => this.showEarlier() }, '‹ Earlier');
+    this.forward = el('button', { type: 'button', class: 'log-later', onclick: () => this.showLater() }, 'Later ›');
+    this.element = el('div', { class: 'log-panel' },
+      el('table', {},
+        el('thead', {}, el('tr', {}, el('th', {}, '#'), el('th', {}, 'Outcome'), el('th', {}, 'Value'),
+          el('th', {}, 'Worker'), el('th', {}, 'At'))),
+        this.rows),
+      this.note,
+      el('div', { class: 'log-pager' }, this.back, this.forward, this.position));
+  }
+
+  open() {
+    this.load(this.from);
+  }
+
+  showEarlier() {
+    if (this.earlier.length > 0) {
+      this.load(this.earlier.pop(), false);
+    }
+  }
+
+  showLater() {
+    if (this.next != null) {
+      this.earlier.push(this.from);
+      this.load(this.next, false);
+    }
+  }
+
+  async load(from, resetHistory = true) {
+    if (resetHistory) {
+      this.earlier = [];
+    }
+    setText(this.note, 'Loading…');
+    let answer;
+    try {
+      answer = await api.log(this.jobId, from, PAGE_SIZE);
+    } catch (e) {
+      if (e instanceof Unreachable) {
+        setText(this.note, 'The API cannot be reached; try again in a moment.');
+        return;
+      }
+      throw e;
+    }
+    if (answer.notBuilt) {
+      setText(this.note, 'Browsing the log is not available on this server yet.');
+      this.rows.replaceChildren();
+      this.back.disabled = true;
+      this.forward.disabled = true;
+      return;
+    }
+    if (!answer.ok) {
+      setText(this.note, answer.error ? answer.error.message : `The log could not be read (${answer.status}).`);
+      return;
+    }
+    const records = Array.isArray(answer.body.records) ? answer.body.records : [];
+    this.from = from;
+    this.next = records.length > 0 && answer.body.next != null && answer.body.next !== from ? answer.body.next : null;
+    this.rows.replaceChildren(...records.map((record) => this.row(record)));
+    setText(this.note, records.length === 0 ? 'No records here yet.' : '');
+    setText(this.position, records.length === 0 ? '' : `records ${from + 1}–${from + records.length}`);
+    this.back.disabled = this.earlier.length === 0;
+    this.forward.disabled = this.next == null;
+  }
+
+  row(record) {
+    if (record && record.event) {
+      return el('tr', {}, el('td', {}, '—'), el('td', {}, `job ${record.event}`),
+        el('td', { class: 'value' }, `${format.count(record.done)} done, ${format.count(record.failed)} failed`),
+        el('td', {}, ''), el('td', {}, format.time(record.at)));
+    }
+    const value = record && record.status === 'failed' ? record.error : record && record.result;
+    return el('tr', {},
+      el('td', {}, record && record.index != null ? record.index : ''),
+      el('td', {}, record && record.status ? record.status : ''),
+      el('td', { class: 'value' }, format.json(value, 300)),
+      el('td', {}, record && record.worker ? String(record.worker).slice(0, 15) : ''),
+      el('td', {}, format.time(record && record.at)));
+  }
+}

@@ -1,0 +1,80 @@
+// The live side of the page: one event-bus connection (the maintained SockJS and Vert.x bridge
+// clients) to the progress bridge, opened again by itself after any drop. It remembers which
+// jobs the page follows and subscribes to them again on every new connection; the bridge then
+// sends each job's current snapshot at once, so nothing that happened meanwhile is missed.
+
+const EVENTS_ADDRESS = 'jobs.events';
+const progressAddress = (jobId) => `jobs.progress.${jobId}`;
+
+export class ProgressFeed {
+  /**
+   * @param url the bridge, e.g. http://host:8081/eventbus
+   * @param listeners {onState(state), onSnapshot(snapshot), onEvent(event)}; state is
+   *   'connecting', 'live' or 'disconnected'
+   */
+  constructor(url, listeners) {
+    this.url = url;
+    this.listeners = listeners;
+    this.followed = new Set();
+    this.handlers = new Map();
+    this.bus = null;
+  }
+
+  start() {
+    // The client's own reconnect loop, with short delays: a restarted server is found in seconds.
+    this.bus = new EventBus(this.url, {
+      vertxbus_reconnect_delay_min: 500,
+      vertxbus_reconnect_delay_max: 2000,
+    });
+    this.bus.enableReconnect(true);
+    this.bus.onopen = () => {
+      // Handlers belong to one connection: the client forgets them when it reconnects.
+      this.handlers.clear();
+      this.bus.registerHandler(EVENTS_ADDRESS, {}, (error, message) => {
+        if (!error && message && message.body) {
+          this.listeners.onEvent(message.body);
+        }
+      });
+      this.followed.forEach((jobId) => this.subscribe(jobId));
+      this.listeners.onState('live');
+    };
+    this.bus.onclose = () => {
+      this.handlers.clear();
+      this.listeners.onState('disconnected');
+    };
+    this.bus.onerror = (error) => {
+      console.warn('progress bridge error', error);
+    };
+    this.listeners.onState('connecting');
+  }
+
+  isLive() {
+    return this.bus !== null && this.bus.state === EventBus.OPEN;
+  }
+
+  follow(jobId) {
+    this.followed.add(jobId);
+    if (this.isLive() && !this.handlers.has(jobId)) {
+      this.subscribe(jobId);
+    }
+  }
+
+  unfollow(jobId) {
+    this.followed.delete(jobId);
+    const handler = this.handlers.get(jobId);
+    this.handlers.delete(jobId);
+    if (handler && this.isLive()) {
+      this.bus.unregisterHandler(progressAddress(jobId), {}, handler);
+    }
+  }
+
+  subscribe(jobId) {
+    const handler = (error, message) => {
+      if (!error && message && message.body && message.body.jobId === jobId) {
+        this.listeners.onSnapshot(message.body);
+      }
+    };
+    this.handlers.set(jobId, handler);
+    this.bus.registerHandler(progressAddress(jobId), {}, handler);
+  }
+}

@@ -1,0 +1,45 @@
+package io.fanout.app.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A plain Redis connection for tests to look at what Fanout stored, bypassing Fanout's code. */
+public final class RedisProbe implements AutoCloseable {
+  private final Redis redis;
+
+  public RedisProbe(Vertx vertx, String url) {
+    this.redis = Redis.createClient(vertx, url);
+  }
+
+  public Response send(Command command, Object... args) {
+    Request request = Request.cmd(command);
+    for (Object arg : args) {
+      request.arg(String.valueOf(arg));
+    }
+    return Await.result(redis.send(request));
+  }
+
+  public long dbSize() {
+    return send(Command.DBSIZE).toLong();
+  }
+
+  public List<String> keys(String pattern) {
+    List<String> keys = new ArrayList<>();
+    send(Command.KEYS, pattern).forEach(key -> keys.add(key.toString()));
+    return keys;
+  }
+
+  public void flush() {
+    send(Command.FLUSHDB);
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+  }
+}

@@ -1,0 +1,104 @@
+package io.fanout.app.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fanout.app.testing.Await;
+import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.Settings;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.ResponseValidator;
+import io.vertx.openapi.validation.ValidatableResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The running API against the OpenAPI document it serves: every operation is called, and every
+ * answer, success or refusal, must match the document's schema for its status.
+ */
+@ExtendWith(SharedBackends.class)
+@DisplayName("The API keeps the contract it publishes at /openapi.yaml")
+class OpenApiContractTest {
+  private static FanoutUnderTest fanout;
+  private static OpenAPIContract contract;
+  private static ResponseValidator validator;
+  private final Set<String> exercised = new HashSet<>();
+
+  @BeforeAll
+  static void start() {
+    fanout = FanoutUnderTest.onSharedBackends(new JsonObject().put(Settings.REDIS_URL, SharedBackends.redisUrl(2)));
+    HttpResponse<Buffer> document = fanout.get("/openapi.yaml");
+    assertThat(document.statusCode()).isEqualTo(200);
+    JsonObject published = new JsonObject(new Yaml().<Map<String, Object>>load(document.bodyAsString()));
+    // The validator cannot model an ndjson request body; this test checks answers, so drop it.
+    published.getJsonObject("paths").getJsonObject("/jobs").getJsonObject("post").getJsonObject("requestBody")
+        .getJsonObject("content").remove("application/x-ndjson");
+    contract = Await.result(OpenAPIContract.from(fanout.app().vertx(), published));
+    validator = ResponseValidator.create(fanout.app().vertx(), contract);
+  }
+
+  @AfterAll
+  static void stop() {
+    fanout.close();
+  }
+
+  @Test
+  @DisplayName("every documented operation answers as documented")
+  void everyOperationMatches() {
+    JsonObject finished = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 20), Duration.ofSeconds(60));
+    String done = finished.getString("id");
+    String delayed = call("submitJob", HttpMethod.POST, "/jobs", new JsonObject().put("type", "count").put("count", 5)
+        .put("delayMs", 60_000).put("idempotencyKey", "contract-" + System.nanoTime()), 202)
+        .bodyAsJsonObject().getString("jobId");
+
+    call("submitJob", HttpMethod.POST, "/jobs", new JsonObject().put("type", "nothing"), 400);
+    call("listJobs", HttpMethod.GET, "/jobs?limit=2", null, 200);
+    call("listJobs", HttpMethod.GET, "/jobs?status=completed", null, 200);
+    call("listJobs", HttpMethod.GET, "/jobs?limit=-1", null, 400);
+    call("getJob", HttpMethod.GET, "/jobs/" + done, null, 200);
+    call("getJob", HttpMethod.GET, "/jobs/" + delayed, null, 200);
+    call("getJob", HttpMethod.GET, "/jobs/00000000-0000-4000-8000-000000000000", null, 404);
+    call("patchJob", HttpMethod.PATCH, "/jobs/" + delayed, new JsonObject().put("priority", 7), 200);
+    call("patchJob", HttpMethod.PATCH, "/jobs/" + done, new JsonObject().put("priority", 7), 409);
+    call("patchJob", HttpMethod.PATCH, "/jobs/" + delayed, new JsonObject().put("name", "x"), 400);
+    call("getLastLog", HttpMethod.GET, "/jobs/" + done + "/log/last", null, 200);
+    call("getLastLog", HttpMethod.GET, "/jobs/" + delayed + "/log/last", null, 200);
+    call("getLog", HttpMethod.GET, "/jobs/" + done + "/log?from=3&limit=5", null, 200);
+    call("getLog", HttpMethod.GET, "/jobs/" + delayed + "/log", null, 410);
+    call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed, null, 200);
+    call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed, null, 409);
+    call("getStats", HttpMethod.GET, "/stats", null, 200);
+    call("getHealth", HttpMethod.GET, "/health", null, 200);
+
+    Set<String> documented = contract.getPaths().stream()
+        .flatMap(path -> path.getOperations().stream())
+        .map(Operation::getOperationId)
+        .collect(Collectors.toSet());
+    assertThat(exercised).as("operations this test calls").containsExactlyInAnyOrderElementsOf(documented);
+  }
+
+  private HttpResponse<Buffer> call(String operationId, HttpMethod method, String path, JsonObject body, int status) {
+    var request = fanout.http().request(method, path);
+    HttpResponse<Buffer> response = Await.result(body == null ? request.send() : request.sendJsonObject(body));
+    assertThat(response.statusCode()).as("%s %s: %s", method, path, response.bodyAsString()).isEqualTo(status);
+    ValidatableResponse answer = ValidatableResponse.create(response.statusCode(), response.body(),
+        response.getHeader("Content-Type"));
+    Await.result(validator.validate(answer, operationId));
+    exercised.add(operationId);
+    return response;
+  }
+}

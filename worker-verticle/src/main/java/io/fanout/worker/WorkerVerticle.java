@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
 public class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
   private static final long RETRY_DELAY_MS = 1000;
+  private static final long LIVE_RECHECK_MS = 1000;
 
   private final String workerId = "worker-" + UUID.randomUUID();
   private final ContiguousOffsets offsets = new ContiguousOffsets();
@@ -48,6 +49,7 @@ public class WorkerVerticle extends VerticleBase {
   private TaskHandlers handlers;
   private Redis redis;
   private JobStore store;
+  private LiveJobs liveJobs;
   private WorkerExecutor pool;
   private KafkaConsumer<String, String> consumer;
   private KafkaProducer<String, String> producer;
@@ -78,6 +80,7 @@ public class WorkerVerticle extends VerticleBase {
     handlers = TaskHandlers.discover();
     redis = RedisClients.create(vertx, settings);
     store = new JobStore(redis);
+    liveJobs = new LiveJobs(store, LIVE_RECHECK_MS);
     int poolSize = settings.integer(Settings.WORKER_POOL);
     maxUnfinished = poolSize * settings.integer(Settings.WORKER_QUEUE_PER_THREAD);
     pool = vertx.createSharedWorkerExecutor("fanout-tasks", poolSize);
@@ -92,7 +95,9 @@ public class WorkerVerticle extends VerticleBase {
     consumer.exceptionHandler(failure -> LOG.warn("Worker {} consumer error: {}", workerId, failure.toString()));
     consumer.batchHandler(this::process);
     vertx.setPeriodic(settings.integer(Settings.COMMIT_INTERVAL_MS), tick -> commitFinished());
-    return consumer.subscribe(Topics.TASKS_PATTERN)
+    return vertx.eventBus().<JsonObject>consumer(Addresses.CONTROL, message -> onControl(message.body()))
+        .completion()
+        .compose(listening -> consumer.subscribe(Topics.TASKS_PATTERN))
         .onSuccess(subscribed -> LOG.info("Worker {} joined group {} with {} threads", workerId,
             settings.string(Settings.WORKER_GROUP), poolSize));
   }
@@ -114,8 +119,10 @@ public class WorkerVerticle extends VerticleBase {
       byJob.computeIfAbsent(Topics.jobIdOfTasks(record.topic()), id -> new ArrayList<>()).add(record);
     }
     applyBackpressure();
-    byJob.forEach((jobId, records) -> runTasks(records)
-        .compose(outcomes -> untilDone(() -> recordOutcomes(jobId, outcomes)))
+    byJob.forEach((jobId, records) -> liveJobs.isLive(jobId)
+        .compose(live -> live
+            ? runTasks(records).compose(outcomes -> untilDone(() -> recordOutcomes(jobId, outcomes)))
+            : Future.succeededFuture())
         .onComplete(done -> {
           records.forEach(record -> offsets.finished(partitionOf(record), record.offset()));
           applyBackpressure();
@@ -167,9 +174,23 @@ public class WorkerVerticle extends VerticleBase {
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
     return store.recordOutcomes(jobId, succeeded, failed, singleResult, last.logRecord(workerId))
         .compose(completion -> appendToLog(jobId, completion, byIndex))
-        .compose(completion -> (completion.finishedNow() ? announceFinish(jobId, completion) : Future.succeededFuture())
-            .onSuccess(v -> publishProgress(jobId, last.task(), completion)))
+        .compose(completion -> {
+          if (completion.status() == null || completion.status().isFinal()) {
+            liveJobs.ended(jobId);
+          }
+          Future<Void> finish = completion.finishedNow() ? announceFinish(jobId, completion) : Future.succeededFuture();
+          return finish.onSuccess(v -> publishProgress(jobId, last.task(), completion));
+        })
         .mapEmpty();
+  }
+
+  private void onControl(JsonObject command) {
+    String jobId = command.getString("jobId");
+    switch (command.getString("action", "")) {
+      case "cancel" -> liveJobs.ended(jobId);
+      case "retry" -> liveJobs.forget(jobId);
+      default -> LOG.debug("Worker {} ignores control message {}", workerId, command);
+    }
   }
 
   private Future<Completion> appendToLog(String jobId, Completion completion, Map<Long, Outcome> byIndex) {

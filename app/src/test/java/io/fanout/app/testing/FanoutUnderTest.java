@@ -2,6 +2,7 @@ package io.fanout.app.testing;
 
 import io.fanout.app.FanoutApp;
 import io.fanout.core.Addresses;
+import io.fanout.core.JobState;
 import io.fanout.core.Settings;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -63,6 +64,10 @@ public final class FanoutUnderTest implements AutoCloseable {
     return Await.result(http.get(path).send());
   }
 
+  public HttpResponse<Buffer> delete(String path) {
+    return Await.result(http.delete(path).send());
+  }
+
   /** Submits a job that the test expects to be accepted, and returns its id. */
   public String submit(JsonObject body) {
     HttpResponse<Buffer> response = post("/jobs", body);
@@ -93,6 +98,15 @@ public final class FanoutUnderTest implements AutoCloseable {
     } finally {
       listener.unregister();
     }
+  }
+
+  /**
+   * Waits for a job run by another process to end. Its lifecycle event stays on that process's
+   * event bus, so this asks the API until the job is in a final state.
+   */
+  public JsonObject awaitFinal(String jobId, Duration timeout) {
+    return Await.until(() -> http.get("/jobs/" + jobId).send().map(HttpResponse::bodyAsJsonObject),
+        job -> JobState.fromWire(job.getString("status")).isFinal(), timeout);
   }
 
   @Override

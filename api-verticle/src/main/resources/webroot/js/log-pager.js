@@ -1,4 +1,5 @@
-// One job's log, a page at a time, read from GET /jobs/<id>/log?from=&limit=.
+// One job's log, a page at a time, read from GET /jobs/<id>/log?from=&limit=, which answers
+// {records: [{offset, record}], next, end}: offsets in the job's log topic.
 
 import { api, Unreachable } from './api.js';
 import { el, setText } from './dom.js';
@@ -19,7 +20,7 @@ export class LogPager {
     this.forward = el('button', { type: 'button', class: 'log-later', onclick: () => this.showLater() }, 'Later ›');
     this.element = el('div', { class: 'log-panel' },
       el('table', {},
-        el('thead', {}, el('tr', {}, el('th', {}, '#'), el('th', {}, 'Outcome'), el('th', {}, 'Value'),
+        el('thead', {}, el('tr', {}, el('th', {}, 'Task'), el('th', {}, 'Outcome'), el('th', {}, 'Value'),
           el('th', {}, 'Worker'), el('th', {}, 'At'))),
         this.rows),
       this.note,
@@ -70,27 +71,37 @@ export class LogPager {
       return;
     }
     const records = Array.isArray(answer.body.records) ? answer.body.records : [];
+    const end = Number.isFinite(answer.body.end) ? answer.body.end : null;
+    const next = Number.isFinite(answer.body.next) ? answer.body.next : from + records.length;
     this.from = from;
-    this.next = records.length > 0 && answer.body.next != null && answer.body.next !== from ? answer.body.next : null;
-    this.rows.replaceChildren(...records.map((record) => this.row(record)));
+    // More to read while the page was full, or short of the end the server reported.
+    this.next = records.length > 0 && (end == null ? records.length === PAGE_SIZE : next < end) ? next : null;
+    this.rows.replaceChildren(...records.map((entry) => this.row(entry)));
     setText(this.note, records.length === 0 ? 'No records here yet.' : '');
-    setText(this.position, records.length === 0 ? '' : `records ${from + 1}–${from + records.length}`);
+    setText(this.position, records.length === 0 ? ''
+      : `records ${format.count(from + 1)}–${format.count(from + records.length)}${end == null ? '' : ` of ${format.count(end)}`}`);
     this.back.disabled = this.earlier.length === 0;
     this.forward.disabled = this.next == null;
   }
 
-  row(record) {
-    if (record && record.event) {
+  /** One log entry: {offset, record}, the record a task outcome or a lifecycle event (or plain text). */
+  row(entry) {
+    const record = entry && typeof entry === 'object' && 'record' in entry ? entry.record : entry;
+    if (record == null || typeof record !== 'object') {
+      return el('tr', {}, el('td', {}, entry && entry.offset != null ? entry.offset : ''), el('td', {}, ''),
+        el('td', { class: 'value' }, format.json(record, 300)), el('td', {}, ''), el('td', {}, ''));
+    }
+    if (record.event) {
       return el('tr', {}, el('td', {}, '—'), el('td', {}, `job ${record.event}`),
         el('td', { class: 'value' }, `${format.count(record.done)} done, ${format.count(record.failed)} failed`),
         el('td', {}, ''), el('td', {}, format.time(record.at)));
     }
-    const value = record && record.status === 'failed' ? record.error : record && record.result;
+    const value = record.status === 'failed' ? record.error : record.result;
     return el('tr', {},
-      el('td', {}, record && record.index != null ? record.index : ''),
-      el('td', {}, record && record.status ? record.status : ''),
+      el('td', {}, record.index != null ? record.index : ''),
+      el('td', {}, record.status ? record.status : ''),
       el('td', { class: 'value' }, format.json(value, 300)),
-      el('td', {}, record && record.worker ? String(record.worker).slice(0, 15) : ''),
-      el('td', {}, format.time(record && record.at)));
+      el('td', { title: record.worker ? String(record.worker) : '' }, record.worker ? String(record.worker).slice(0, 15) : ''),
+      el('td', {}, format.time(record.at)));
   }
 }

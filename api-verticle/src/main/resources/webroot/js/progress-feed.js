@@ -8,21 +8,20 @@ const progressAddress = (jobId) => `jobs.progress.${jobId}`;
 
 export class ProgressFeed {
   /**
-   * @param url the bridge, e.g. http://host:8081/eventbus
    * @param listeners {onState(state), onSnapshot(snapshot), onEvent(event)}; state is
    *   'connecting', 'live' or 'disconnected'
    */
-  constructor(url, listeners) {
-    this.url = url;
+  constructor(listeners) {
     this.listeners = listeners;
     this.followed = new Set();
     this.handlers = new Map();
     this.bus = null;
   }
 
-  start() {
+  /** Connects to the bridge, e.g. http://host:8081/eventbus; jobs followed before are subscribed then. */
+  start(url) {
     // The client's own reconnect loop, with short delays: a restarted server is found in seconds.
-    this.bus = new EventBus(this.url, {
+    this.bus = new EventBus(url, {
       vertxbus_reconnect_delay_min: 500,
       vertxbus_reconnect_delay_max: 2000,
     });

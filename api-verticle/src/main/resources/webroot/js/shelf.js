@@ -37,8 +37,12 @@ export const shelf = {
     return [...new Set(ids)];
   },
 
+  /** Puts a new id first; an id already kept keeps its place. */
   add(id) {
-    write(LIST_KEY, [id, ...shelf.ids().filter((other) => other !== id)]);
+    const ids = shelf.ids();
+    if (!ids.includes(id)) {
+      write(LIST_KEY, [id, ...ids]);
+    }
   },
 
   remove(id) {

@@ -10,6 +10,7 @@ import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -60,7 +61,9 @@ public class ApiVerticle extends VerticleBase {
     jobs = new JobRoutes(vertx, settings, new JobStore(redis), queue, producer);
     upload = new NdjsonUpload(jobs, queue, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
-    server = vertx.createHttpServer();
+    // No h2c upgrade: an upgrading request's body is buffered whole, which would defeat the
+    // streamed upload of a dataset bigger than the heap.
+    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false));
     return server.requestHandler(router())
         .listen(settings.integer(Settings.HTTP_PORT), settings.string(Settings.HTTP_HOST))
         .onSuccess(listening -> LOG.info("API listening on http://{}:{}/", settings.string(Settings.HTTP_HOST),

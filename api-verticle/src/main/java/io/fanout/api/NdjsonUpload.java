@@ -6,6 +6,7 @@ import io.fanout.core.JobQueue;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.parsetools.RecordParser;
@@ -39,10 +40,16 @@ final class NdjsonUpload {
 
   /** The state of one upload. */
   private final class Upload {
+    /** Chunks pushed or waiting to be pushed before the request is paused. */
+    private static final int MAX_PENDING_CHUNKS = 2;
+
     private final RoutingContext ctx;
     private final int maxItemBytes = settings.integer(Settings.MAX_ITEM_BYTES);
     private final String jobId = JobId.next();
-    private final List<String> chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
+    private List<String> chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
+    // Pushes run one after another: a list's order is the tasks' order.
+    private Future<Void> pushes = Future.succeededFuture();
+    private int pendingChunks;
     private RecordParser lines;
     private Submission header;
     private long line;
@@ -53,11 +60,20 @@ final class NdjsonUpload {
       this.ctx = ctx;
     }
 
+    /**
+     * The parser is fed by hand rather than wrapping the request: it would resume the request
+     * whenever it runs out of lines, and only this upload knows when Redis has caught up.
+     */
     void start() {
-      lines = RecordParser.newDelimited("\n", ctx.request()).maxRecordSize(maxItemBytes);
+      lines = RecordParser.newDelimited("\n").maxRecordSize(maxItemBytes);
       lines.exceptionHandler(this::fail);
       lines.handler(this::onLine);
-      lines.endHandler(end -> finish());
+      ctx.request().handler(lines);
+      ctx.request().exceptionHandler(this::fail);
+      ctx.request().endHandler(end -> {
+        lines.handle(Buffer.buffer("\n"));
+        finish();
+      });
       ctx.request().resume();
     }
 
@@ -88,9 +104,25 @@ final class NdjsonUpload {
         return;
       }
       if (chunk.size() == JobRoutes.STAGING_CHUNK) {
-        lines.pause();
-        flush().onSuccess(flushed -> lines.resume()).onFailure(this::fail);
+        push();
       }
+    }
+
+    /** Queues the current chunk for Redis; reading waits while too many chunks are pending. */
+    private void push() {
+      List<String> pushed = chunk;
+      chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
+      if (++pendingChunks >= MAX_PENDING_CHUNKS) {
+        ctx.request().pause();
+      }
+      pushes = pushes
+          .compose(previous -> queue.stageItems(jobId, pushed, settings.longValue(Settings.STAGING_TTL_MS)))
+          .onSuccess(pushedNow -> {
+            if (--pendingChunks < MAX_PENDING_CHUNKS && !failed) {
+              ctx.request().resume();
+            }
+          })
+          .onFailure(this::fail);
     }
 
     private void finish() {
@@ -105,18 +137,12 @@ final class NdjsonUpload {
         fail(ApiError.invalid("items", "the upload holds no items; put one per line after the job"));
         return;
       }
-      flush()
-          .compose(flushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey()))
-          .onFailure(this::fail);
-    }
-
-    private Future<Void> flush() {
-      if (chunk.isEmpty()) {
-        return Future.succeededFuture();
+      if (!chunk.isEmpty()) {
+        push();
       }
-      List<String> pushed = List.copyOf(chunk);
-      chunk.clear();
-      return queue.stageItems(jobId, pushed, settings.longValue(Settings.STAGING_TTL_MS));
+      pushes
+          .compose(pushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey()))
+          .onFailure(this::fail);
     }
 
     private void fail(Throwable failure) {
@@ -126,9 +152,11 @@ final class NdjsonUpload {
       failed = true;
       // The parser refuses a line that grows past the limit before its end arrives.
       Throwable reported = failure instanceof IllegalStateException ? itemTooLarge() : failure;
-      // The rest of the body is not read: close the connection after the answer.
-      ctx.response().putHeader("Connection", "close");
-      queue.discardStaged(jobId).onComplete(discarded -> ctx.fail(reported));
+      // The rest of the body is not read: close an HTTP/1 connection after the answer.
+      if (ctx.request().version() != HttpVersion.HTTP_2) {
+        ctx.response().putHeader("Connection", "close");
+      }
+      pushes.eventually(() -> queue.discardStaged(jobId)).onComplete(discarded -> ctx.fail(reported));
     }
 
     private ApiError itemTooLarge() {

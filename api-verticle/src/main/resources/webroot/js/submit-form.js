@@ -1,0 +1,143 @@
+// The new-job form: builds the POST /jobs body, shows the API's refusal next to the field it
+// names, and hands an accepted job to the board.
+
+import { api, Unreachable } from './api.js';
+import { setText } from './dom.js';
+
+/** Types that are one task over the payload (SINGLE_TASK_TYPES on the server). */
+const SINGLE_TASK_TYPES = new Set(['compute']);
+
+export class SubmitForm {
+  constructor(form, errorLine, onAccepted) {
+    this.form = form;
+    this.errorLine = errorLine;
+    this.onAccepted = onAccepted;
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    form.elements.type.addEventListener('change', () => this.suggestWork());
+    form.querySelectorAll('input[name="work"]').forEach((radio) => radio.addEventListener('change', () => this.showWork()));
+    this.showWork();
+  }
+
+  get work() {
+    return this.form.elements.work.value;
+  }
+
+  suggestWork() {
+    const single = SINGLE_TASK_TYPES.has(this.form.elements.type.value.trim());
+    if (single !== (this.work === 'single')) {
+      this.form.elements.work.value = single ? 'single' : 'count';
+      this.showWork();
+    }
+  }
+
+  showWork() {
+    this.form.querySelector('.work-count').hidden = this.work !== 'count';
+    this.form.querySelector('.work-items').hidden = this.work !== 'items';
+  }
+
+  async submit() {
+    this.clearErrors();
+    let job;
+    try {
+      job = this.body();
+    } catch (e) {
+      this.fail(e.field, e.message);
+      return;
+    }
+    const button = this.form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      const answer = await api.submit(job);
+      if (answer.status === 202 && answer.body && answer.body.jobId) {
+        this.onAccepted(answer.body.jobId, job, answer.body.status || 'queued');
+      } else if (answer.error) {
+        this.fail(answer.error.field, answer.error.message);
+      } else {
+        this.fail(null, `The job was refused (${answer.status}).`);
+      }
+    } catch (e) {
+      if (!(e instanceof Unreachable)) {
+        throw e;
+      }
+      this.fail(null, 'The API cannot be reached; try again in a moment.');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  body() {
+    const fields = this.form.elements;
+    const job = { type: fields.type.value.trim() };
+    if (!job.type) {
+      throw invalid('type', 'Give a task type.');
+    }
+    const payloadText = fields.payload.value.trim();
+    if (payloadText) {
+      let payload;
+      try {
+        payload = JSON.parse(payloadText);
+      } catch (e) {
+        throw invalid('payload', `The payload is not valid JSON: ${e.message}`);
+      }
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+        throw invalid('payload', 'The payload must be a JSON object, like {"input": "hello"}.');
+      }
+      job.payload = payload;
+    }
+    if (this.work === 'count') {
+      job.count = wholeNumber(fields.count, 'count');
+    } else if (this.work === 'items') {
+      const lines = fields.items.value.split('\n').map((line) => line.trim()).filter(Boolean);
+      if (lines.length === 0) {
+        throw invalid('items', 'Give at least one item, one per line.');
+      }
+      job.items = lines.map(parseItem);
+    }
+    for (const name of ['partitions', 'priority', 'maxAttempts']) {
+      if (fields[name].value.trim() !== '') {
+        job[name] = wholeNumber(fields[name], name);
+      }
+    }
+    return job;
+  }
+
+  clearErrors() {
+    setText(this.errorLine, '');
+    this.form.querySelectorAll('[aria-invalid]').forEach((field) => field.removeAttribute('aria-invalid'));
+  }
+
+  fail(field, message) {
+    setText(this.errorLine, message);
+    const input = field && this.form.elements[field];
+    if (input && input.setAttribute) {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    }
+  }
+}
+
+function invalid(field, message) {
+  const error = new Error(message);
+  error.field = field;
+  return error;
+}
+
+function wholeNumber(input, name) {
+  const value = Number(input.value);
+  if (input.value.trim() === '' || !Number.isInteger(value)) {
+    throw invalid(name, `${name} must be a whole number.`);
+  }
+  return value;
+}
+
+/** An item line is JSON when it parses as JSON, otherwise the text itself. */
+function parseItem(line) {
+  try {
+    return JSON.parse(line);
+  } catch (e) {
+    return line;
+  }
+}

@@ -1,0 +1,87 @@
+package io.fanout.app.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fanout.app.testing.Await;
+import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.RedisProbe;
+import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.KafkaClients;
+import io.fanout.core.RedisKeys;
+import io.fanout.core.Settings;
+import io.fanout.core.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.OffsetSpec;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(SharedBackends.class)
+@DisplayName("A dispatcher that dies mid-fan-out is replaced")
+class DispatcherFailoverTest {
+  private static final int REDIS_DB = 4;
+  private static final long TOTAL = 100_000;
+  private static final int WINDOW = 100;
+  private static final int PARTITIONS = 4;
+
+  @Test
+  @DisplayName("another dispatcher resumes the job from its last checkpoint once the lease expires, and every task runs")
+  void orphanedFanOutResumes() {
+    JsonObject shared = new JsonObject()
+        .put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB))
+        .put(Settings.PRODUCE_WINDOW, WINDOW)
+        .put(Settings.LEASE_MS, 2000);
+    try (FanoutUnderTest api = FanoutUnderTest.onSharedBackends(shared.copy().put(Settings.ROLES, "api"));
+        RedisProbe redis = new RedisProbe(api.app().vertx(), SharedBackends.redisUrl(REDIS_DB))) {
+      redis.flush();
+      FanoutUnderTest doomed = FanoutUnderTest.onSharedBackends(shared.copy()
+          .put(Settings.ROLES, "worker").put(Settings.WORKER_INSTANCES, 0));
+      String id = api.submit(new JsonObject().put("type", "count").put("count", TOTAL).put("partitions", PARTITIONS));
+      Await.until(() -> Future.succeededFuture(produced(redis, id)), produced -> produced > 0, Duration.ofSeconds(30));
+
+      // Stopping the process stops its fan-out where it is; nothing releases the lease.
+      doomed.close();
+      long producedAtDeath = produced(redis, id);
+      assertThat(producedAtDeath).as("the fan-out was cut off halfway").isBetween(1L, TOTAL - 1);
+      assertThat(redis.send(Command.ZSCORE, RedisKeys.LEASES, id)).as("the orphaned lease").isNotNull();
+
+      JsonObject finished;
+      try (FanoutUnderTest successor = FanoutUnderTest.onSharedBackends(shared.copy().put(Settings.ROLES, "worker"))) {
+        finished = api.awaitFinal(id, Duration.ofSeconds(120));
+        assertThat(producedRecords(successor, id))
+            .as("every task is in Kafka, and at most one window of it twice")
+            .isBetween(TOTAL, TOTAL + WINDOW);
+      }
+      assertThat(finished.getString("status")).isEqualTo("completed");
+      assertThat(finished.getLong("done")).isEqualTo(TOTAL);
+      assertThat(redis.send(Command.ZSCORE, RedisKeys.LEASES, id)).isNull();
+    }
+  }
+
+  private static long produced(RedisProbe redis, String id) {
+    Response produced = redis.send(Command.HGET, RedisKeys.job(id), "produced");
+    return produced == null ? 0 : produced.toLong();
+  }
+
+  private static long producedRecords(FanoutUnderTest fanout, String id) {
+    KafkaAdminClient admin = KafkaAdminClient.create(fanout.app().vertx(),
+        KafkaClients.admin(fanout.app().settings(), "failover-test"));
+    try {
+      Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        ends.put(new TopicPartition(Topics.tasks(id), p), OffsetSpec.LATEST);
+      }
+      return Await.result(admin.listOffsets(ends)).values().stream().mapToLong(info -> info.getOffset()).sum();
+    } finally {
+      Await.result(admin.close());
+    }
+  }
+}

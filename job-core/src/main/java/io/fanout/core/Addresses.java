@@ -23,6 +23,13 @@ public final class Addresses {
   /** Bridge filter for per-job progress: the id in its exact shape, the dots escaped. */
   public static final String PROGRESS_REGEX = "jobs\\.progress\\." + JobId.REGEX;
 
+  /**
+   * The name of a process-local {@code LocalMap<String, JsonObject>} where each worker verticle
+   * keeps its own figures under its id: {@code tasksDone}, {@code tasksFailed}, {@code inFlight},
+   * {@code pool}, {@code paused}. Not an address; it lives here with the other shared names.
+   */
+  public static final String WORKER_FIGURES_MAP = "fanout.worker-figures";
+
   private static final String PROGRESS_PREFIX = "jobs.progress.";
 
   private Addresses() {}

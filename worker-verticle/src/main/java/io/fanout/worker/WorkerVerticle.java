@@ -54,6 +54,8 @@ public class WorkerVerticle extends VerticleBase {
   private KafkaConsumer<String, String> consumer;
   private KafkaProducer<String, String> producer;
   private int maxUnfinished;
+  private long tasksDone;
+  private long tasksFailed;
   private boolean paused;
   private boolean stopping;
 
@@ -94,7 +96,10 @@ public class WorkerVerticle extends VerticleBase {
     });
     consumer.exceptionHandler(failure -> LOG.warn("Worker {} consumer error: {}", workerId, failure.toString()));
     consumer.batchHandler(this::process);
-    vertx.setPeriodic(settings.integer(Settings.COMMIT_INTERVAL_MS), tick -> commitFinished());
+    vertx.setPeriodic(settings.integer(Settings.COMMIT_INTERVAL_MS), tick -> {
+      commitFinished();
+      publishFigures();
+    });
     return vertx.eventBus().<JsonObject>consumer(Addresses.CONTROL, message -> onControl(message.body()))
         .completion()
         .compose(listening -> consumer.subscribe(Topics.TASKS_PATTERN))
@@ -106,6 +111,7 @@ public class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    vertx.sharedData().getLocalMap(Addresses.WORKER_FIGURES_MAP).remove(workerId);
     return drained()
         .compose(done -> commitFinished())
         .eventually(() -> Future.join(consumer.close(), producer.close(), pool.close(), redis.close()));
@@ -167,7 +173,13 @@ public class WorkerVerticle extends VerticleBase {
     List<Long> failed = new ArrayList<>();
     Map<Long, Outcome> byIndex = new HashMap<>();
     for (Outcome outcome : outcomes) {
-      (outcome.succeeded() ? succeeded : failed).add(outcome.task().index());
+      if (outcome.succeeded()) {
+        tasksDone++;
+        succeeded.add(outcome.task().index());
+      } else {
+        tasksFailed++;
+        failed.add(outcome.task().index());
+      }
       byIndex.put(outcome.task().index(), outcome);
     }
     Outcome last = outcomes.get(outcomes.size() - 1);
@@ -182,6 +194,16 @@ public class WorkerVerticle extends VerticleBase {
           return finish.onSuccess(v -> publishProgress(jobId, last.task(), completion));
         })
         .mapEmpty();
+  }
+
+  /** This worker's counters, for the node's entry in {@code GET /cluster}. */
+  private void publishFigures() {
+    vertx.sharedData().<String, JsonObject>getLocalMap(Addresses.WORKER_FIGURES_MAP).put(workerId, new JsonObject()
+        .put("tasksDone", tasksDone)
+        .put("tasksFailed", tasksFailed)
+        .put("inFlight", offsets.unfinished())
+        .put("pool", settings.integer(Settings.WORKER_POOL))
+        .put("paused", paused));
   }
 
   private void onControl(JsonObject command) {

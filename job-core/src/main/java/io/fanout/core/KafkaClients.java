@@ -51,6 +51,9 @@ public final class KafkaClients {
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, Integer.toString(settings.integer(Settings.TOPIC_DISCOVERY_MS)));
+    // A worker killed without leaving is noticed after this long; its tasks then move on.
+    config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1500");
     config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
     return config;

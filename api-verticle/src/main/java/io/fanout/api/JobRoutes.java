@@ -9,6 +9,7 @@ import io.fanout.core.JobQueue;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.fanout.core.NoSuchJobException;
+import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
@@ -18,6 +19,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,9 +41,12 @@ final class JobRoutes {
   private final JobQueue queue;
   private final JobRequest jobRequest;
   private final KafkaProducer<String, String> producer;
+  private final Redis redis;
 
-  JobRoutes(Vertx vertx, Settings settings, JobStore store, JobQueue queue, KafkaProducer<String, String> producer) {
+  JobRoutes(Vertx vertx, Settings settings, Redis redis, JobStore store, JobQueue queue,
+      KafkaProducer<String, String> producer) {
     this.vertx = vertx;
+    this.redis = redis;
     this.settings = settings;
     this.store = store;
     this.queue = queue;
@@ -164,6 +171,50 @@ final class JobRoutes {
     existing(id)
         .compose(job -> store.lastLog(id))
         .onSuccess(record -> Json.reply(ctx, 200, new JsonObject().put("jobId", id).put("record", record)))
+        .onFailure(ctx::fail);
+  }
+
+  void failures(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    long from = Json.queryNumber(ctx, "from", 0, 0, Long.MAX_VALUE);
+    int limit = (int) Json.queryNumber(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    existing(id)
+        .compose(job -> store.failures(id, from, limit))
+        .onSuccess(failures -> Json.reply(ctx, 200, new JsonObject()
+            .put("jobId", id)
+            .put("from", from)
+            .put("failures", new JsonArray(failures))
+            .put("next", from + failures.size())))
+        .onFailure(ctx::fail);
+  }
+
+  /** Queues a failed job's failed tasks to run again, through admission like any job. */
+  void retryFailed(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    existing(id)
+        .compose(job -> queue.retryFailed(id))
+        .onSuccess(retried -> {
+          vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "retry").put("jobId", id));
+          vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, id);
+          Json.reply(ctx, 202, new JsonObject().put("jobId", id).put("status", JobState.QUEUED.wireName())
+              .put("retried", retried));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Pauses or resumes every worker: remembered in Redis (for workers that start later or are
+   * not on the clustered event bus) and broadcast so that clustered workers react at once.
+   */
+  void pauseWorkers(RoutingContext ctx, boolean pause) {
+    Request change = pause
+        ? Request.cmd(Command.SET).arg(RedisKeys.WORKERS_PAUSED).arg(System.currentTimeMillis())
+        : Request.cmd(Command.DEL).arg(RedisKeys.WORKERS_PAUSED);
+    redis.send(change)
+        .onSuccess(done -> {
+          vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", pause ? "pause" : "resume"));
+          Json.reply(ctx, 200, new JsonObject().put("paused", pause));
+        })
         .onFailure(ctx::fail);
   }
 

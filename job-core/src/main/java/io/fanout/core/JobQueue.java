@@ -28,6 +28,7 @@ public final class JobQueue {
   private static final RedisScript RELEASE = RedisScript.named("release");
   private static final RedisScript CANCEL = RedisScript.named("cancel");
   private static final RedisScript REPRIORITIZE = RedisScript.named("reprioritize");
+  private static final RedisScript RETRY = RedisScript.named("retry");
 
   /** A job handed to a dispatcher; {@code resumed} when another dispatcher's fan-out was orphaned. */
   public record Admission(String jobId, boolean resumed) {}
@@ -118,7 +119,7 @@ public final class JobQueue {
    */
   public Future<JobState> cancel(String jobId) {
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.WAITING, RedisKeys.DELAYED, RedisKeys.ACTIVE,
-        RedisKeys.LEASES);
+        RedisKeys.LEASES, RedisKeys.FINISHED_TOPICS);
     return CANCEL.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()))
         .compose(reply -> outcome(jobId, reply, JobState.CANCELLED));
   }
@@ -128,6 +129,18 @@ public final class JobQueue {
     return REPRIORITIZE.run(redis, List.of(RedisKeys.job(jobId), RedisKeys.WAITING),
             List.of(jobId, priority, System.currentTimeMillis()))
         .compose(reply -> outcome(jobId, reply, JobState.QUEUED));
+  }
+
+  /**
+   * Queues a failed job's failed tasks to run again; resolves with how many. Fails like
+   * {@link #cancel} for a job that is not failed.
+   */
+  public Future<Long> retryFailed(String jobId) {
+    List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.failedBits(jobId), RedisKeys.failures(jobId),
+        RedisKeys.retries(jobId), RedisKeys.WAITING, RedisKeys.FINISHED_TOPICS);
+    return RETRY.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()))
+        .compose(reply -> outcome(jobId, reply, JobState.QUEUED)
+            .map(queued -> reply.get(1).toLong()));
   }
 
   /** How many jobs wait, run, are delayed, and have finished in each way. */
@@ -154,7 +167,8 @@ public final class JobQueue {
       case "missing" -> Future.failedFuture(new NoSuchJobException(jobId));
       case "refused" -> Future.failedFuture(
           new IllegalStateChangeException(JobState.fromWire(reply.get(1).toString()), wanted));
-      default -> Future.succeededFuture(reply.size() > 1 ? JobState.fromWire(reply.get(1).toString()) : wanted);
+      case "cancelled" -> Future.succeededFuture(JobState.fromWire(reply.get(1).toString()));
+      default -> Future.succeededFuture(wanted);
     };
   }
 

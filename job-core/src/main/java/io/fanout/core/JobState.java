@@ -24,7 +24,8 @@ public enum JobState {
     ALLOWED.put(QUEUED, EnumSet.of(RUNNING, CANCELLED));
     ALLOWED.put(RUNNING, EnumSet.of(COMPLETED, FAILED, CANCELLED));
     ALLOWED.put(COMPLETED, EnumSet.noneOf(JobState.class));
-    ALLOWED.put(FAILED, EnumSet.noneOf(JobState.class));
+    // A failed job's failed tasks may be queued to run again (retry-failed).
+    ALLOWED.put(FAILED, EnumSet.of(QUEUED));
     ALLOWED.put(CANCELLED, EnumSet.noneOf(JobState.class));
   }
 
@@ -42,8 +43,9 @@ public enum JobState {
     throw new IllegalArgumentException("unknown job state '" + name + "'");
   }
 
+  /** Whether the job has ended: no task of it runs any more (a failed job may still be retried). */
   public boolean isFinal() {
-    return ALLOWED.get(this).isEmpty();
+    return this == COMPLETED || this == FAILED || this == CANCELLED;
   }
 
   public Set<JobState> allowedNext() {

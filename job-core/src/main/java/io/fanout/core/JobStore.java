@@ -76,12 +76,13 @@ public final class JobStore {
 
   /** Items [from, to) of a dataset job, each the JSON text it was submitted as. */
   public Future<List<String>> items(String jobId, long from, long to) {
-    return redis.send(Request.cmd(Command.LRANGE).arg(RedisKeys.items(jobId)).arg(from).arg(to - 1))
-        .map(reply -> {
-          List<String> items = new ArrayList<>(reply.size());
-          reply.forEach(item -> items.add(item.toString()));
-          return items;
-        });
+    return range(RedisKeys.items(jobId), from, to);
+  }
+
+  /** One item of a dataset job, for a retried task. */
+  public Future<String> item(String jobId, long index) {
+    return redis.send(Request.cmd(Command.LINDEX).arg(RedisKeys.items(jobId)).arg(index))
+        .map(reply -> reply == null ? null : reply.toString());
   }
 
   /** How many of the job's tasks are known to be in Kafka: where a fan-out resumes. */
@@ -101,6 +102,12 @@ public final class JobStore {
         .mapEmpty();
   }
 
+  /** A task that succeeded, and what it adds to the job's reduced sum (null: nothing). */
+  public record Success(long index, Double addsToSum) {}
+
+  /** A task that failed for good, with the record kept in the job's failure list. */
+  public record Failure(long index, JsonObject record) {}
+
   /**
    * Records the outcomes of some tasks of one job. Repeats (a task re-run after a crash or a
    * rebalance) are recognised by the job's bitmaps and not counted again.
@@ -109,19 +116,52 @@ public final class JobStore {
    * @param lastLog the log record of the last of these outcomes
    */
   public Future<Completion> recordOutcomes(
-      String jobId, List<Long> succeeded, List<Long> failedForGood, JsonObject singleResult, JsonObject lastLog) {
-    List<Object> args = new ArrayList<>(succeeded.size() + failedForGood.size() + 5);
+      String jobId, List<Success> successes, List<Failure> failures, JsonObject singleResult, JsonObject lastLog) {
+    List<Object> args = new ArrayList<>(2 * (successes.size() + failures.size()) + 6);
     args.add(jobId);
     args.add(System.currentTimeMillis());
     args.add(singleResult == null ? "" : singleResult.encode());
     args.add(lastLog == null ? "" : lastLog.encode());
-    args.add(succeeded.size());
+    args.add(successes.size());
     args.add(RedisKeys.byStatusPrefix());
-    args.addAll(succeeded);
-    args.addAll(failedForGood);
+    for (Success success : successes) {
+      args.add(success.index());
+      args.add(success.addsToSum() == null ? "" : success.addsToSum());
+    }
+    for (Failure failure : failures) {
+      args.add(failure.index());
+      args.add(failure.record().encode());
+    }
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.failedBits(jobId),
-        RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING));
+        RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING), RedisKeys.failures(jobId), RedisKeys.FINISHED_TOPICS);
     return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion);
+  }
+
+  /** Failure records [from, from + limit) of a job. */
+  public Future<List<JsonObject>> failures(String jobId, long from, int limit) {
+    return range(RedisKeys.failures(jobId), from, from + limit).map(records -> records.stream()
+        .map(JsonObject::new)
+        .toList());
+  }
+
+  /** How many tasks a retry run produces again (0 for a first run). */
+  public Future<Long> retryCount(String jobId) {
+    return redis.send(Request.cmd(Command.LLEN).arg(RedisKeys.retries(jobId))).map(Response::toLong);
+  }
+
+  /** Task indexes [from, to) of a retry run. */
+  public Future<List<Long>> retryIndexes(String jobId, long from, long to) {
+    return range(RedisKeys.retries(jobId), from, to).map(records -> records.stream()
+        .map(record -> new JsonObject(record).getLong("index"))
+        .toList());
+  }
+
+  private Future<List<String>> range(String list, long from, long to) {
+    return redis.send(Request.cmd(Command.LRANGE).arg(list).arg(from).arg(to - 1)).map(reply -> {
+      List<String> values = new ArrayList<>(reply.size());
+      reply.forEach(value -> values.add(value.toString()));
+      return values;
+    });
   }
 
   private static Completion toCompletion(Response reply) {

@@ -20,7 +20,20 @@ public final class RedisKeys {
   /** Sorted set of every job id by creation time: the listing, newest first. */
   public static final String ALL_JOBS = "jobs:all";
 
+  /** Sorted set of the ids of the nodes that heartbeat (score: start time); see {@link NodeRegistry}. */
+  public static final String NODES = "cluster:nodes";
+
+  /** Sorted set of jobs whose topics may go (score: when the job finished), for the topic janitor. */
+  public static final String FINISHED_TOPICS = "topics:finished";
+
+  /** Lock held by the one janitor sweeping topics at a time. */
+  public static final String JANITOR_LOCK = "topics:janitor";
+
+  /** Set while an operator has paused the workers; every worker reads it. */
+  public static final String WORKERS_PAUSED = "workers:paused";
+
   private static final String BY_STATUS = "jobs:status:";
+  private static final String NODE = "cluster:node:";
 
   private RedisKeys() {}
 
@@ -58,7 +71,27 @@ public final class RedisKeys {
     return "upload:" + jobId + ":items";
   }
 
+  /** The failure records of a job's tasks that failed for good, in the order they failed. */
+  public static String failures(String jobId) {
+    return "job:" + jobId + ":failures";
+  }
+
+  /** The failure records of the tasks a retry run produces again. */
+  public static String retries(String jobId) {
+    return "job:" + jobId + ":retry";
+  }
+
   public static String idempotency(String key) {
     return "idem:" + key;
+  }
+
+  /** A node's last heartbeat, its description as JSON; it expires when the node stops beating. */
+  public static String node(String nodeId) {
+    return NODE + nodeId;
+  }
+
+  /** The prefix of {@link #node}, for the script that reads every live node. */
+  public static String nodePrefix() {
+    return NODE;
   }
 }

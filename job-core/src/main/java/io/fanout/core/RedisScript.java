@@ -18,7 +18,7 @@ import java.util.List;
  * A Lua script run by its SHA-1, so each call sends only the digest. If Redis does not know the
  * script (it restarted, or was flushed) the call falls back to sending the source once.
  */
-final class RedisScript {
+public final class RedisScript {
   private final String name;
   private final String source;
   private final String sha;
@@ -31,18 +31,22 @@ final class RedisScript {
 
   /** Reads {@code lua/<name>.lua} beside this class. */
   static RedisScript named(String name) {
-    String resource = "lua/" + name + ".lua";
-    try (InputStream in = RedisScript.class.getResourceAsStream(resource)) {
+    return beside(RedisScript.class, "lua/" + name + ".lua");
+  }
+
+  /** Reads a script from a resource relative to {@code owner}, for modules with scripts of their own. */
+  public static RedisScript beside(Class<?> owner, String resource) {
+    try (InputStream in = owner.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("missing Redis script " + resource);
       }
-      return new RedisScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new RedisScript(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read Redis script " + resource, e);
     }
   }
 
-  Future<Response> run(Redis redis, List<String> keys, List<?> args) {
+  public Future<Response> run(Redis redis, List<String> keys, List<?> args) {
     return redis.send(request(Command.EVALSHA, sha, keys, args))
         .recover(failure -> isNoScript(failure)
             ? redis.send(request(Command.EVAL, source, keys, args))

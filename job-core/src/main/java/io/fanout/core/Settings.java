@@ -27,6 +27,11 @@ public final class Settings {
   public static final String WORKER_GROUP = "WORKER_GROUP";
   public static final String WORKER_QUEUE_PER_THREAD = "WORKER_QUEUE_PER_THREAD";
   public static final String DRAIN_TIMEOUT_MS = "DRAIN_TIMEOUT_MS";
+  public static final String RETRY_BASE_MS = "RETRY_BASE_MS";
+  public static final String RETRY_MAX_MS = "RETRY_MAX_MS";
+  public static final String TOPIC_RETENTION_MS = "TOPIC_RETENTION_MS";
+  public static final String TOPIC_BUDGET = "TOPIC_BUDGET";
+  public static final String JANITOR_INTERVAL_MS = "JANITOR_INTERVAL_MS";
   public static final String MAX_ACTIVE_JOBS = "MAX_ACTIVE_JOBS";
   public static final String TASK_PARTITIONS = "TASK_PARTITIONS";
   public static final String TASK_TYPES = "TASK_TYPES";
@@ -44,6 +49,15 @@ public final class Settings {
   public static final String DISPATCH_CONCURRENCY = "DISPATCH_CONCURRENCY";
   public static final String TOPIC_DISCOVERY_MS = "TOPIC_DISCOVERY_MS";
   public static final String COMMIT_INTERVAL_MS = "COMMIT_INTERVAL_MS";
+  public static final String CLUSTER_NAME = "CLUSTER_NAME";
+  public static final String CLUSTER_PORT = "CLUSTER_PORT";
+  public static final String CLUSTER_MEMBERS = "CLUSTER_MEMBERS";
+  public static final String NODE_ID = "NODE_ID";
+  public static final String NODE_HEARTBEAT_MS = "NODE_HEARTBEAT_MS";
+  public static final String NODE_TTL_MS = "NODE_TTL_MS";
+  public static final String NODE_HEARTBEAT_FILE = "NODE_HEARTBEAT_FILE";
+  public static final String EMBEDDED_KAFKA_PORT = "EMBEDDED_KAFKA_PORT";
+  public static final String EMBEDDED_REDIS_PORT = "EMBEDDED_REDIS_PORT";
 
   private final JsonObject values;
 

@@ -25,8 +25,8 @@ class JobStateTest {
   }
 
   @ParameterizedTest(name = "{0} is final")
-  @EnumSource(value = JobState.class, names = {"COMPLETED", "FAILED", "CANCELLED"})
-  @DisplayName("finished jobs never change again")
+  @EnumSource(value = JobState.class, names = {"COMPLETED", "CANCELLED"})
+  @DisplayName("completed and cancelled jobs never change again")
   void finalStates(JobState state) {
     assertThat(state.isFinal()).isTrue();
     for (JobState next : JobState.values()) {
@@ -35,11 +35,18 @@ class JobStateTest {
   }
 
   @Test
-  @DisplayName("no state moves to itself or back to queued")
+  @DisplayName("a failed job has ended, and may only be queued again to retry its failed tasks")
+  void failedMayBeRetried() {
+    assertThat(JobState.FAILED.isFinal()).isTrue();
+    assertThat(JobState.FAILED.allowedNext()).containsExactly(JobState.QUEUED);
+  }
+
+  @Test
+  @DisplayName("no state moves to itself, and only a failed job goes back to queued")
   void noSelfOrBackToQueued() {
     for (JobState state : JobState.values()) {
       assertThat(state.canMoveTo(state)).isFalse();
-      assertThat(state.canMoveTo(JobState.QUEUED)).isFalse();
+      assertThat(state.canMoveTo(JobState.QUEUED)).isEqualTo(state == JobState.FAILED);
     }
     assertThat(EnumSet.complementOf(EnumSet.of(JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)))
         .allSatisfy(state -> assertThat(state.isFinal()).isFalse());

@@ -7,6 +7,7 @@ import io.fanout.core.JobQueue.Admission;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClients;
+import io.fanout.core.KafkaSink;
 import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
 import io.fanout.core.Task;
@@ -16,13 +17,13 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.Json;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.NewTopic;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import io.vertx.redis.client.Redis;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,7 @@ public class DispatchVerticle extends VerticleBase {
   private JobQueue queue;
   private JobStore store;
   private KafkaAdminClient admin;
-  private KafkaProducer<String, String> producer;
+  private KafkaSink producer;
   private int fanOutsRunning;
   private boolean admitting;
   private boolean stopping;
@@ -56,8 +57,9 @@ public class DispatchVerticle extends VerticleBase {
     queue = new JobQueue(redis);
     store = new JobStore(redis);
     admin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, owner));
-    producer = KafkaProducer.create(vertx, KafkaClients.producer(settings, owner));
+    producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner));
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
+    new TopicJanitor(vertx, redis, admin, settings, owner).start();
     return vertx.eventBus().consumer(Addresses.QUEUE_WAKEUP, wakeup -> admitWhileCapacity()).completion()
         .onSuccess(registered -> admitWhileCapacity());
   }
@@ -65,7 +67,7 @@ public class DispatchVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    return Future.join(producer.close(), admin.close(), redis.close());
+    return Future.join(producer.closeAsync(), admin.close(), redis.close());
   }
 
   /** Takes jobs from the queue until the queue says none may start or this dispatcher is busy. */
@@ -92,11 +94,15 @@ public class DispatchVerticle extends VerticleBase {
     store.find(jobId)
         .compose(job -> job == null || job.status() != JobState.RUNNING
             ? Future.succeededFuture(false)
-            : createTopics(job).compose(created -> store.producedSoFar(jobId))
-                .compose(from -> {
-                  LOG.info("Dispatcher {} {} job {}: producing tasks {}..{}", owner,
-                      admission.resumed() ? "resumes" : "starts", jobId, from, job.total());
-                  return produceFrom(job, from);
+            : createTopics(job)
+                .compose(created -> Future.all(store.producedSoFar(jobId), store.retryCount(jobId)))
+                .compose(cursor -> {
+                  long from = cursor.resultAt(0);
+                  long retries = cursor.resultAt(1);
+                  long end = retries > 0 ? retries : job.total();
+                  LOG.info("Dispatcher {} {} job {}: producing {}tasks {}..{}", owner,
+                      admission.resumed() ? "resumes" : "starts", jobId, retries > 0 ? "retried " : "", from, end);
+                  return produceFrom(job, from, end, retries > 0);
                 }))
         .onComplete(result -> {
           fanOutsRunning--;
@@ -144,36 +150,56 @@ public class DispatchVerticle extends VerticleBase {
         });
   }
 
-  /** Produces tasks [from, total) a window at a time; resolves true when all are in Kafka. */
-  private Future<Boolean> produceFrom(Job job, long from) {
+  /**
+   * Produces tasks [from, end) a window at a time, of the job or, for a retry run, of its list
+   * of failed tasks; resolves true when all are in Kafka.
+   */
+  private Future<Boolean> produceFrom(Job job, long from, long end, boolean retryRun) {
     long leaseMs = settings.longValue(Settings.LEASE_MS);
     if (stopping) {
       return Future.failedFuture("dispatcher stopping");
     }
-    if (from >= job.total()) {
-      return queue.release(job.id(), owner, job.total())
-          .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), job.total()));
+    if (from >= end) {
+      return queue.release(job.id(), owner, end)
+          .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), end));
     }
-    long to = Math.min(job.total(), from + settings.integer(Settings.PRODUCE_WINDOW));
-    return sendWindow(job, from, to)
+    long to = Math.min(end, from + settings.integer(Settings.PRODUCE_WINDOW));
+    return sendWindow(job, retryRun ? store.retryIndexes(job.id(), from, to) : Future.succeededFuture(null), from, to)
         .compose(sent -> queue.checkpoint(job.id(), owner, leaseMs, to))
         .compose(held -> held
-            ? produceFrom(job, to)
+            ? produceFrom(job, to, end, retryRun)
             : Future.failedFuture("lease on job " + job.id() + " lost (cancelled or taken over)"));
   }
 
-  /** Sends tasks [from, to), reading their items from Redis for a dataset job. */
-  private Future<?> sendWindow(Job job, long from, long to) {
-    Future<List<String>> items = job.itemized() ? store.items(job.id(), from, to) : Future.succeededFuture(null);
-    return items.compose(window -> {
-      List<Future<?>> sends = new ArrayList<>((int) (to - from));
-      for (long index = from; index < to; index++) {
-        Object item = window == null ? null : Json.decodeValue(window.get((int) (index - from)));
-        Task task = new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(), item);
-        sends.add(producer.send(KafkaProducerRecord.create(
-            Topics.tasks(job.id()), Long.toString(index), task.toJson().encode())));
-      }
-      return Future.all(sends);
+  /**
+   * Sends one window of tasks: indexes [from, to), or the given indexes of a retry run, with
+   * their items read from Redis for a dataset job.
+   */
+  private Future<?> sendWindow(Job job, Future<List<Long>> retryIndexes, long from, long to) {
+    return retryIndexes.compose(retried -> {
+      List<Long> indexes = retried != null ? retried : LongStream.range(from, to).boxed().toList();
+      return itemsOf(job, indexes, retried != null ? null : from).compose(items -> {
+        List<ProducerRecord<String, String>> records = new ArrayList<>(indexes.size());
+        for (int i = 0; i < indexes.size(); i++) {
+          long index = indexes.get(i);
+          Object item = items == null ? null : Json.decodeValue(items.get(i));
+          Task task = new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(), item);
+          records.add(new ProducerRecord<>(Topics.tasks(job.id()), Long.toString(index), task.toJson().encode()));
+        }
+        return producer.sendAll(records);
+      });
     });
+  }
+
+  /** The items of these indexes, for a dataset job: a range read when they are consecutive from {@code from}. */
+  private Future<List<String>> itemsOf(Job job, List<Long> indexes, Long from) {
+    if (!job.itemized() || indexes.isEmpty()) {
+      return Future.succeededFuture(null);
+    }
+    if (from != null) {
+      return store.items(job.id(), from, from + indexes.size());
+    }
+    List<Future<String>> reads = indexes.stream().map(index -> store.item(job.id(), index)).toList();
+    return Future.all(reads).map(all -> reads.stream().map(Future::result).toList());
   }
 }

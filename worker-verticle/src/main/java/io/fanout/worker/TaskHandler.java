@@ -15,4 +15,12 @@ public interface TaskHandler {
 
   /** Runs one task and returns its result; throwing fails this attempt. */
   JsonObject run(Task task) throws Exception;
+
+  /**
+   * Whether a job of this type reduces its tasks' numeric {@code value} results by summing them
+   * into the job's {@code result.value}. Each task counts once, like the job's counters.
+   */
+  default boolean sumsResults() {
+    return false;
+  }
 }

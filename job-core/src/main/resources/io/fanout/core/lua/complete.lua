@@ -1,13 +1,15 @@
 -- Counts finished tasks of one job exactly once, and finishes the job exactly once.
 -- A task's bit goes from 0 to 1 only on its first outcome; only then is it counted, so a task
--- re-run after a crash or a rebalance changes nothing. The call that brings done + failed to
--- total moves the job to its final state and says so.
+-- re-run after a crash or a rebalance changes nothing. A first failure is also listed with its
+-- error. The call that brings done + failed to total moves the job to its final state, says so,
+-- and queues the job's topics for deletion after their retention time.
 -- KEYS[1] job hash, KEYS[2] done bitmap, KEYS[3] failed bitmap, KEYS[4] active set,
--- KEYS[5] running-jobs index
+-- KEYS[5] running-jobs index, KEYS[6] failures list, KEYS[7] finished-topics set
 -- ARGV[1] job id, ARGV[2] now (ms), ARGV[3] result of a single-task job ('' otherwise),
--- ARGV[4] the job's last log record ('' for none), ARGV[5] how many indexes succeeded (n),
--- ARGV[6] status index key prefix, ARGV[7 .. 6+n] indexes that succeeded, ARGV[7+n ..] indexes
--- that failed for good
+-- ARGV[4] the job's last log record ('' for none), ARGV[5] how many tasks succeeded (n),
+-- ARGV[6] status index key prefix,
+-- ARGV[7 ..] n pairs (index, value to add to the job's reduced sum, '' for none) for successes,
+-- then pairs (index, failure record JSON) for tasks that failed for good
 -- Returns {done, failed, status, finished now (0|1), first-counted indexes...}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'running' then
@@ -17,21 +19,30 @@ if status ~= 'running' then
 end
 local succeeded = tonumber(ARGV[5])
 local firsts = {}
-local newDone, newFailed = 0, 0
-for i = 7, #ARGV do
-  local index = ARGV[i]
-  if i < 7 + succeeded then
+local newDone, newFailed, reduced = 0, 0, 0
+local hasReduced = false
+for i = 7, #ARGV, 2 do
+  local index, extra = ARGV[i], ARGV[i + 1]
+  if (i - 7) / 2 < succeeded then
     if redis.call('GETBIT', KEYS[3], index) == 0 and redis.call('SETBIT', KEYS[2], index, 1) == 0 then
       newDone = newDone + 1
       firsts[#firsts + 1] = index
+      if extra ~= '' then
+        reduced = reduced + tonumber(extra)
+        hasReduced = true
+      end
     end
   elseif redis.call('GETBIT', KEYS[2], index) == 0 and redis.call('SETBIT', KEYS[3], index, 1) == 0 then
     newFailed = newFailed + 1
     firsts[#firsts + 1] = index
+    redis.call('RPUSH', KEYS[6], extra)
   end
 end
 local done = redis.call('HINCRBY', KEYS[1], 'done', newDone)
 local failed = redis.call('HINCRBY', KEYS[1], 'failed', newFailed)
+if hasReduced then
+  redis.call('HINCRBYFLOAT', KEYS[1], 'reduced', reduced)
+end
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
 if #firsts > 0 and ARGV[4] ~= '' then
@@ -42,12 +53,18 @@ if done + failed >= total then
   status = failed > 0 and 'failed' or 'completed'
   local result = ARGV[3]
   if total ~= 1 or result == '' then
-    result = cjson.encode({tasks = total, done = done, failed = failed})
+    local summary = {tasks = total, done = done, failed = failed}
+    local sum = redis.call('HGET', KEYS[1], 'reduced')
+    if sum then
+      summary['value'] = tonumber(sum)
+    end
+    result = cjson.encode(summary)
   end
   redis.call('HSET', KEYS[1], 'status', status, 'finishedAt', ARGV[2], 'result', result)
   redis.call('ZREM', KEYS[4], ARGV[1])
   redis.call('ZREM', KEYS[5], ARGV[1])
   redis.call('ZADD', ARGV[6] .. status, redis.call('HGET', KEYS[1], 'arrival'), ARGV[1])
+  redis.call('ZADD', KEYS[7], ARGV[2], ARGV[1])
   finishedNow = 1
 end
 local reply = {done, failed, status, finishedNow}

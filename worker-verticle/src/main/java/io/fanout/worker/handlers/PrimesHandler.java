@@ -15,6 +15,11 @@ public final class PrimesHandler implements TaskHandler {
   }
 
   @Override
+  public boolean sumsResults() {
+    return true;
+  }
+
+  @Override
   public JsonObject run(Task task) {
     long from = task.payload().getLong("from", 0L);
     long to = task.payload().getLong("to", 1_000_000L);

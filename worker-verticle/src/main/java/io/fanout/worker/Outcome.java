@@ -1,0 +1,42 @@
+package io.fanout.worker;
+
+import io.fanout.core.Task;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+
+/**
+ * What running one task came to: its result, or the error of its last attempt.
+ *
+ * @param addsToSum what the task adds to its job's reduced value, for types that sum; else null
+ */
+record Outcome(KafkaConsumerRecord<String, String> record, Task task, JsonObject result, String error, int attempts,
+    Double addsToSum) {
+
+  boolean succeeded() {
+    return error == null;
+  }
+
+  /** The record of this outcome in the job's log topic. */
+  JsonObject logRecord(String workerId) {
+    JsonObject log = new JsonObject()
+        .put("jobId", task.jobId())
+        .put("index", task.index())
+        .put("status", succeeded() ? "done" : "failed")
+        .put("attempts", attempts)
+        .put("worker", workerId)
+        .put("at", System.currentTimeMillis());
+    return succeeded() ? log.put("result", result) : log.put("error", error);
+  }
+
+  /** What the failure list and the dead-letter topic keep of a task that failed for good. */
+  JsonObject failureRecord(String workerId) {
+    return new JsonObject()
+        .put("jobId", task.jobId())
+        .put("index", task.index())
+        .put("error", error)
+        .put("attempts", attempts)
+        .put("worker", workerId)
+        .put("at", System.currentTimeMillis())
+        .put("task", task.toJson());
+  }
+}

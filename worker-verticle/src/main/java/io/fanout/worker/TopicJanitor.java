@@ -1,0 +1,112 @@
+package io.fanout.worker;
+
+import io.fanout.core.RedisKeys;
+import io.fanout.core.Settings;
+import io.fanout.core.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the topics of finished jobs: after {@code TOPIC_RETENTION_MS}, or sooner, oldest
+ * first, when the topics of active and finished jobs would pass {@code TOPIC_BUDGET}. A job's
+ * summary, counts and last log record stay in Redis. Every dispatcher runs a janitor; a short
+ * Redis lock lets one sweep at a time.
+ */
+final class TopicJanitor {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicJanitor.class);
+  private static final int SWEEP_LIMIT = 100;
+  private static final int TOPICS_PER_JOB = 2;
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final KafkaAdminClient admin;
+  private final Settings settings;
+  private final String owner;
+
+  TopicJanitor(Vertx vertx, Redis redis, KafkaAdminClient admin, Settings settings, String owner) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.admin = admin;
+    this.settings = settings;
+    this.owner = owner;
+  }
+
+  long start() {
+    long interval = settings.longValue(Settings.JANITOR_INTERVAL_MS);
+    return vertx.setPeriodic(interval, tick -> sweep(interval)
+        .onFailure(failure -> LOG.warn("Topic sweep by {} failed: {}", owner, failure.toString())));
+  }
+
+  /** Resolves with the ids of the jobs whose topics this sweep deleted (none if another janitor holds the lock). */
+  Future<List<String>> sweep(long lockMs) {
+    Request lock = Request.cmd(Command.SET).arg(RedisKeys.JANITOR_LOCK).arg(owner).arg("NX").arg("PX").arg(lockMs);
+    return redis.send(lock).compose(acquired -> acquired == null
+        ? Future.succeededFuture(List.<String>of())
+        : jobsToClean().compose(this::clean));
+  }
+
+  private Future<List<String>> jobsToClean() {
+    long retainedSince = System.currentTimeMillis() - settings.longValue(Settings.TOPIC_RETENTION_MS);
+    return redis.batch(List.of(
+            Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.FINISHED_TOPICS).arg("-inf").arg(retainedSince)
+                .arg("LIMIT").arg(0).arg(SWEEP_LIMIT),
+            Request.cmd(Command.ZCARD).arg(RedisKeys.FINISHED_TOPICS),
+            Request.cmd(Command.ZCARD).arg(RedisKeys.ACTIVE)))
+        .compose(replies -> {
+          Set<String> jobs = new LinkedHashSet<>(ids(replies.get(0)));
+          long topics = TOPICS_PER_JOB * (replies.get(1).toLong() + replies.get(2).toLong());
+          long over = (topics - settings.longValue(Settings.TOPIC_BUDGET) + TOPICS_PER_JOB - 1) / TOPICS_PER_JOB;
+          if (over <= jobs.size()) {
+            return Future.succeededFuture(List.copyOf(jobs));
+          }
+          long oldest = Math.min(SWEEP_LIMIT, over);
+          return redis.send(Request.cmd(Command.ZRANGE).arg(RedisKeys.FINISHED_TOPICS).arg(0).arg(oldest - 1))
+              .map(reply -> {
+                jobs.addAll(ids(reply));
+                return List.copyOf(jobs);
+              });
+        });
+  }
+
+  private Future<List<String>> clean(List<String> jobIds) {
+    List<Future<String>> cleaned = new ArrayList<>(jobIds.size());
+    for (String jobId : jobIds) {
+      cleaned.add(admin.deleteTopics(List.of(Topics.tasks(jobId), Topics.log(jobId)))
+          .recover(failure -> failure instanceof UnknownTopicOrPartitionException
+              || failure.getCause() instanceof UnknownTopicOrPartitionException
+              ? Future.succeededFuture()
+              : Future.failedFuture(failure))
+          // With the topics gone no duplicate can arrive any more: the bitmaps have done their work.
+          .compose(deleted -> redis.batch(List.of(
+              Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_TOPICS).arg(jobId),
+              Request.cmd(Command.DEL).arg(RedisKeys.doneBits(jobId)).arg(RedisKeys.failedBits(jobId)))))
+          .map(jobId));
+    }
+    return Future.join(cleaned).map(all -> {
+      List<String> done = new ArrayList<>();
+      cleaned.stream().filter(Future::succeeded).forEach(future -> done.add(future.result()));
+      if (!done.isEmpty()) {
+        LOG.info("Deleted the topics of {} finished job(s)", done.size());
+      }
+      return done;
+    });
+  }
+
+  private static List<String> ids(Response reply) {
+    List<String> ids = new ArrayList<>(reply.size());
+    reply.forEach(id -> ids.add(id.toString()));
+    return ids;
+  }
+}

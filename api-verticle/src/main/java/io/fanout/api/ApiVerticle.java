@@ -5,6 +5,7 @@ import io.fanout.core.JobQueue;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.NoSuchJobException;
+import io.fanout.core.NodeRegistry;
 import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
@@ -46,6 +47,7 @@ public class ApiVerticle extends VerticleBase {
   private JobRoutes jobs;
   private NdjsonUpload upload;
   private JobLogReader logReader;
+  private ClusterRoutes cluster;
   private HttpServer server;
 
   @Override
@@ -58,9 +60,11 @@ public class ApiVerticle extends VerticleBase {
     producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_MAX_BLOCK_MS);
     producer = KafkaProducer.create(vertx, producerConfig);
     JobQueue queue = new JobQueue(redis);
-    jobs = new JobRoutes(vertx, settings, new JobStore(redis), queue, producer);
+    jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer);
     upload = new NdjsonUpload(jobs, queue, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
+    cluster = new ClusterRoutes(new NodeRegistry(redis, settings.longValue(Settings.NODE_TTL_MS)),
+        settings.optionalString(Settings.NODE_ID));
     // No h2c upgrade: an upgrading request's body is buffered whole, which would defeat the
     // streamed upload of a dataset bigger than the heap.
     server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false));
@@ -87,12 +91,18 @@ public class ApiVerticle extends VerticleBase {
     router.delete("/jobs/:id").handler(jobs::delete);
     router.get("/jobs/:id/log/last").handler(jobs::lastLog);
     router.get("/jobs/:id/log").handler(this::logPage);
+    router.get("/jobs/:id/failures").handler(jobs::failures);
+    router.post("/jobs/:id/retry-failed").handler(jobs::retryFailed);
+    router.post("/workers/pause").handler(ctx -> jobs.pauseWorkers(ctx, true));
+    router.post("/workers/resume").handler(ctx -> jobs.pauseWorkers(ctx, false));
     router.get("/stats").handler(jobs::stats);
+    router.get("/cluster").handler(cluster::list);
     router.get("/health").handler(this::health);
     router.get("/ui/config").handler(this::uiConfig);
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .sendFile("openapi/openapi.yaml"));
-    router.get("/*").handler(StaticHandler.create("webroot"));
+    // The page's files change with every release; browsers must not keep yesterday's for a day.
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.route().last().handler(ctx -> reply(ctx, new ApiError(404, "not_found", "no route for "
         + ctx.request().method() + " " + ctx.normalizedPath(), null)));
     router.route().failureHandler(this::failure);

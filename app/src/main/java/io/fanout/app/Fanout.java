@@ -16,8 +16,9 @@ public final class Fanout {
 
   private static final String USAGE = """
       usage: java -jar fanout.jar [--roles api,worker,progress] [--cluster]
-        --roles    the roles this process runs (default: all three)
-        --cluster  join the Hazelcast cluster (conf/cluster.xml)
+        --roles    the roles this process runs (default: api,worker,progress); the role
+                   backends runs only the embedded Kafka and Redis, for other processes
+        --cluster  join the Hazelcast cluster (conf/cluster.xml, CLUSTER_* settings)
       Settings are read from conf/config.json, then environment variables, then -D properties.""";
 
   private Fanout() {}
@@ -47,8 +48,11 @@ public final class Fanout {
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "fanout-shutdown"));
   }
 
-  /** The settings the arguments override, or null when help was asked for. */
-  static JsonObject parse(String[] args) {
+  /**
+   * The settings the arguments override, or null when help was asked for; an argument the
+   * launcher does not know fails with {@link IllegalArgumentException}.
+   */
+  public static JsonObject parse(String[] args) {
     JsonObject overrides = new JsonObject();
     Iterator<String> it = Arrays.asList(args).iterator();
     while (it.hasNext()) {
@@ -62,11 +66,11 @@ public final class Fanout {
           if (!it.hasNext()) {
             throw new IllegalArgumentException("--roles needs a value, such as api,worker,progress");
           }
-          overrides.put(Settings.ROLES, it.next());
+          overrides.put(Settings.ROLES, roles(it.next()));
         }
         default -> {
           if (arg.startsWith("--roles=")) {
-            overrides.put(Settings.ROLES, arg.substring("--roles=".length()));
+            overrides.put(Settings.ROLES, roles(arg.substring("--roles=".length())));
           } else {
             throw new IllegalArgumentException("unknown argument '" + arg + "'");
           }
@@ -74,5 +78,11 @@ public final class Fanout {
       }
     }
     return overrides;
+  }
+
+  /** A role list as given, once each of its names is known to be a role. */
+  private static String roles(String list) {
+    Arrays.stream(list.split(",")).filter(name -> !name.isBlank()).forEach(Role::parse);
+    return list;
   }
 }

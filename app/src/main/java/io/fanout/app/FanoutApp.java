@@ -4,18 +4,25 @@ import io.fanout.app.embedded.EmbeddedKafka;
 import io.fanout.app.embedded.EmbeddedRedis;
 import io.fanout.core.FanoutConfig;
 import io.fanout.core.Settings;
+import com.hazelcast.cluster.Address;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.core.json.JsonArray;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +48,11 @@ public final class FanoutApp implements AutoCloseable {
 
   /**
    * Starts a process with the layered configuration plus {@code overrides}. Blocks until every
-   * verticle is deployed; call it from a plain thread, not an event loop.
+   * verticle is deployed and the node is listed in the registry; call it from a plain thread,
+   * not an event loop.
    */
   public static FanoutApp start(JsonObject overrides) {
+    long startedAtMs = System.currentTimeMillis();
     Settings settings = loadSettings(overrides);
     Set<Role> roles = roles(settings);
     boolean needsKafka = roles.stream().anyMatch(Role::needsKafka);
@@ -51,26 +60,45 @@ public final class FanoutApp implements AutoCloseable {
     Path dataDir = Path.of(settings.string(Settings.DATA_DIR));
     EmbeddedKafka kafka = null;
     EmbeddedRedis redis = null;
+    Vertx vertx = null;
     JsonObject resolved = settings.asJson();
     try {
       if (needsRedis && settings.optionalString(Settings.REDIS_URL) == null) {
-        redis = EmbeddedRedis.start(dataDir.resolve("redis"), 0);
+        redis = EmbeddedRedis.start(dataDir.resolve("redis"), settings.integer(Settings.EMBEDDED_REDIS_PORT));
+        redis.leaveShutdownToOwner();
         resolved.put(Settings.REDIS_URL, redis.url());
       }
       if (needsKafka && settings.optionalString(Settings.KAFKA_BOOTSTRAP_SERVERS) == null) {
-        kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), 0);
+        kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), settings.integer(Settings.EMBEDDED_KAFKA_PORT));
+        kafka.leaveShutdownToOwner();
         resolved.put(Settings.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       }
+      if (roles.equals(EnumSet.of(Role.BACKENDS)) && kafka == null && redis == null) {
+        LOG.warn("Role backends with KAFKA_BOOTSTRAP_SERVERS and REDIS_URL both set starts nothing");
+      }
+      HazelcastClusterManager clusterManager = settings.bool(Settings.CLUSTER)
+          ? new HazelcastClusterManager(ClusterJoin.hazelcastConfig(settings))
+          : null;
+      vertx = createVertx(settings, clusterManager);
+      resolved.put(Settings.NODE_ID, nodeId(settings, clusterManager));
       Settings running = new Settings(resolved);
-      Vertx vertx = createVertx(running);
       FanoutApp app = new FanoutApp(running, vertx, kafka, redis);
-      app.deploy(roles).await();
-      LOG.info("Fanout is up with roles {}{}: API at http://{}:{}/, progress at http://{}:{}/eventbus",
-          roles, running.bool(Settings.CLUSTER) ? " in a cluster" : "",
-          running.string(Settings.HTTP_HOST), running.integer(Settings.HTTP_PORT),
-          running.string(Settings.HTTP_HOST), running.integer(Settings.PROGRESS_PORT));
+      JsonObject node = app.describe(roles, clusterManager, startedAtMs);
+      app.deploy(roles)
+          .compose(deployed -> app.deploy(new NodeHeartbeat(node, startedAtMs)))
+          .await();
+      LOG.info("Fanout node {} is up with roles {}{}, ports {}{}", node.getString("id"), node.getJsonArray("roles"),
+          clusterManager == null ? "" : " in cluster " + clusterManager.getConfig().getClusterName()
+              + " at " + node.getString("clusterAddress"),
+          node.getJsonObject("ports"),
+          roles.contains(Role.API) ? "; the page is at http://" + running.string(Settings.HTTP_HOST) + ":"
+              + running.integer(Settings.HTTP_PORT) + "/" : "");
       return app;
     } catch (RuntimeException e) {
+      if (vertx != null) {
+        Vertx started = vertx;
+        closeQuietly(() -> started.close().await());
+      }
       closeQuietly(kafka);
       closeQuietly(redis);
       throw e;
@@ -101,15 +129,54 @@ public final class FanoutApp implements AutoCloseable {
     List<Future<String>> deployed = new ArrayList<>();
     for (Role role : roles) {
       for (Role.Deployment deployment : role.deployments()) {
-        int instances = settings.integer(deployment.instancesSetting());
         // Zero instances leaves one part of a role out, e.g. a process that only dispatches.
-        if (instances > 0) {
-          DeploymentOptions options = new DeploymentOptions().setConfig(settings.asJson()).setInstances(instances);
-          deployed.add(vertx.deployVerticle(deployment.verticle(), options));
-        }
+        deployed.add(deploy(deployment.verticle(), settings.integer(deployment.instancesSetting())));
       }
     }
     return Future.all(deployed).mapEmpty();
+  }
+
+  private Future<String> deploy(Supplier<? extends Deployable> verticle, int instances) {
+    if (instances <= 0) {
+      return Future.succeededFuture();
+    }
+    DeploymentOptions options = new DeploymentOptions().setConfig(settings.asJson()).setInstances(instances);
+    return vertx.deployVerticle(verticle, options);
+  }
+
+  private Future<String> deploy(Deployable verticle) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(settings.asJson()));
+  }
+
+  /** What this node tells the registry about itself that does not change while it runs. */
+  private JsonObject describe(Set<Role> roles, HazelcastClusterManager clusterManager, long startedAtMs) {
+    JsonObject ports = new JsonObject();
+    if (roles.contains(Role.API)) {
+      ports.put("http", settings.integer(Settings.HTTP_PORT));
+    }
+    if (roles.contains(Role.PROGRESS)) {
+      ports.put("progress", settings.integer(Settings.PROGRESS_PORT));
+    }
+    if (kafka != null) {
+      ports.put("kafka", kafka.port());
+    }
+    if (redis != null) {
+      ports.put("redis", redis.port());
+    }
+    JsonObject node = new JsonObject()
+        .put("id", settings.string(Settings.NODE_ID))
+        .put("roles", new JsonArray(roles.stream().map(Role::wireName).toList()))
+        .put("host", hostName())
+        .put("pid", ProcessHandle.current().pid())
+        .put("ports", ports)
+        .put("clustered", clusterManager != null)
+        .put("startedAt", Instant.ofEpochMilli(startedAtMs).toString());
+    if (clusterManager != null) {
+      Address member = clusterManager.getHazelcastInstance().getCluster().getLocalMember().getAddress();
+      ports.put("cluster", member.getPort()).put("eventBus", clusterManager.getNodeInfo().port());
+      node.put("clusterAddress", member.getHost() + ":" + member.getPort());
+    }
+    return node;
   }
 
   private static Settings loadSettings(JsonObject overrides) {
@@ -125,20 +192,44 @@ public final class FanoutApp implements AutoCloseable {
     Set<Role> roles = EnumSet.noneOf(Role.class);
     settings.list(Settings.ROLES).forEach(name -> roles.add(Role.parse(name)));
     if (roles.isEmpty()) {
-      throw new IllegalArgumentException("ROLES names no role; give one or more of api, worker, progress");
+      throw new IllegalArgumentException("ROLES names no role; give one or more of " + Role.names());
     }
     return roles;
   }
 
-  private static Vertx createVertx(Settings settings) {
+  private static Vertx createVertx(Settings settings, HazelcastClusterManager clusterManager) {
     VertxOptions options = new VertxOptions();
-    if (!settings.bool(Settings.CLUSTER)) {
+    if (clusterManager == null) {
       return Vertx.builder().with(options).build();
     }
-    String host = settings.string(Settings.CLUSTER_HOST);
-    options.getEventBusOptions().setHost(host).setPort(0);
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(ConfigUtil.loadConfig());
+    // With no CLUSTER_HOST the event bus takes the address Hazelcast chose, as containers need.
+    String address = ClusterJoin.bindAddress(settings);
+    if (address != null) {
+      options.getEventBusOptions().setHost(address);
+    }
+    options.getEventBusOptions().setPort(0);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+  }
+
+  /** NODE_ID if set; else the Hazelcast node id, so the registry and the cluster agree; else a new one. */
+  private static String nodeId(Settings settings, HazelcastClusterManager clusterManager) {
+    String configured = settings.optionalString(Settings.NODE_ID);
+    if (configured != null) {
+      return configured;
+    }
+    return clusterManager != null ? clusterManager.getNodeId() : UUID.randomUUID().toString();
+  }
+
+  private static String hostName() {
+    String fromEnvironment = System.getenv("HOSTNAME");
+    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+      return fromEnvironment;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
   }
 
   private static void closeQuietly(AutoCloseable closeable) {

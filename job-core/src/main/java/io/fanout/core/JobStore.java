@@ -14,14 +14,25 @@ import java.util.Map;
 /** Reads jobs from Redis and counts their finished tasks exactly once. */
 public final class JobStore {
   private static final RedisScript COMPLETE = RedisScript.named("complete");
+  private static final RedisScript LOGGED = RedisScript.named("logged");
 
   /**
    * What one completion call changed.
    *
    * @param firstOutcomes the indexes counted by this call (the others were repeats)
+   * @param unlogged repeats counted earlier whose log record was lost with the worker that counted them
    * @param finishedNow whether this call moved the job to its final state (true for one call only)
    */
-  public record Completion(long done, long failed, JobState status, boolean finishedNow, List<Long> firstOutcomes) {}
+  public record Completion(long done, long failed, JobState status, boolean finishedNow, List<Long> firstOutcomes,
+      List<Long> unlogged) {
+
+    /** The indexes whose outcome the caller must append to the job's log. */
+    public List<Long> toLog() {
+      List<Long> all = new ArrayList<>(firstOutcomes);
+      all.addAll(unlogged);
+      return all;
+    }
+  }
 
   private final Redis redis;
 
@@ -133,7 +144,8 @@ public final class JobStore {
       args.add(failure.record().encode());
     }
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.failedBits(jobId),
-        RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING), RedisKeys.failures(jobId), RedisKeys.FINISHED_TOPICS);
+        RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING), RedisKeys.failures(jobId), RedisKeys.FINISHED_TOPICS,
+        RedisKeys.loggedBits(jobId));
     return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion);
   }
 
@@ -164,14 +176,24 @@ public final class JobStore {
     });
   }
 
+  /** Records that these tasks' log records are in Kafka. */
+  public Future<Void> markLogged(String jobId, List<Long> indexes) {
+    if (indexes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return LOGGED.run(redis, List.of(RedisKeys.loggedBits(jobId)), indexes).mapEmpty();
+  }
+
   private static Completion toCompletion(Response reply) {
-    List<Long> firsts = new ArrayList<>(Math.max(0, reply.size() - 4));
-    for (int i = 4; i < reply.size(); i++) {
-      firsts.add(reply.get(i).toLong());
+    int counted = reply.get(4).toInteger();
+    List<Long> firsts = new ArrayList<>(counted);
+    List<Long> unlogged = new ArrayList<>();
+    for (int i = 5; i < reply.size(); i++) {
+      (i < 5 + counted ? firsts : unlogged).add(reply.get(i).toLong());
     }
     String status = reply.get(2).toString();
     return new Completion(reply.get(0).toLong(), reply.get(1).toLong(),
-        "unknown".equals(status) ? null : JobState.fromWire(status), reply.get(3).toLong() == 1L, firsts);
+        "unknown".equals(status) ? null : JobState.fromWire(status), reply.get(3).toLong() == 1L, firsts, unlogged);
   }
 
   // HGETALL answers a flat field, value, ... list over RESP2 and a map over RESP3.

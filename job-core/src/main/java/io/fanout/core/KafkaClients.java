@@ -51,6 +51,8 @@ public final class KafkaClients {
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, Integer.toString(settings.integer(Settings.TOPIC_DISCOVERY_MS)));
+    // Commits are synchronous in the client: bound them, so a broker going away cannot hang a worker.
+    config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
     // A worker killed without leaving is noticed after this long; its tasks then move on.
     config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
     config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1500");

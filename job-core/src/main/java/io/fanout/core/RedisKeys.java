@@ -46,6 +46,11 @@ public final class RedisKeys {
     return "job:" + jobId + ":done";
   }
 
+  /** One bit per task index, set once the task's first outcome is in the job's log topic. */
+  public static String loggedBits(String jobId) {
+    return "job:" + jobId + ":logged";
+  }
+
   /** One bit per task index, set when the task failed for good. */
   public static String failedBits(String jobId) {
     return "job:" + jobId + ":failed";

@@ -1,43 +1,83 @@
 package io.fanout.progress;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The browsers' window on the event bus: a SockJS bridge that lets them listen to one job's
- * progress and to job lifecycle events, and nothing else. Nothing is bridged inbound.
+ * The browsers' window on the event bus: coalesces the workers' raw progress into a few
+ * snapshots a second per job, and serves the SockJS bridge through which browsers listen to one
+ * job's snapshots and to lifecycle events, and to nothing else. Nothing is bridged inbound.
  */
 public class ProgressVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressVerticle.class);
 
+  /** The SockJS client for its iframe fallback, served here rather than from a CDN. */
+  static final String CLIENT_LIBRARY_PATH = "/bridge-client/sockjs.min.js";
+
+  /** Browsers only send register and ping frames; a fallback transport posts them in small bodies. */
+  private static final long MAX_FRAME_BYTES = 16 * 1024;
+
+  private Redis redis;
+  private ProgressCoalescer coalescer;
+  private MessageConsumer<Object> updates;
+  private MessageConsumer<Object> events;
   private HttpServer server;
 
   @Override
   public Future<?> start() {
     Settings settings = new Settings(config());
-    SockJSBridgeOptions bridge = new SockJSBridgeOptions()
-        .addOutboundPermitted(new PermittedOptions().setAddressRegex(Addresses.PROGRESS_REGEX))
-        .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.EVENTS));
-    Router router = Router.router(vertx);
-    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridge));
+    redis = RedisClients.create(vertx, settings);
+    ProgressStore store = new ProgressStore(redis);
+    coalescer = new ProgressCoalescer(vertx, store);
+    updates = vertx.eventBus().consumer(Addresses.PROGRESS_UPDATES, this::heard);
+    events = vertx.eventBus().consumer(Addresses.EVENTS, this::heard);
     server = vertx.createHttpServer();
-    return server.requestHandler(router)
-        .listen(settings.integer(Settings.PROGRESS_PORT), settings.string(Settings.HTTP_HOST))
+    return Future.all(updates.completion(), events.completion())
+        .compose(registered -> server.requestHandler(router(store))
+            .listen(settings.integer(Settings.PROGRESS_PORT), settings.string(Settings.HTTP_HOST)))
         .onSuccess(listening -> LOG.info("Progress bridge listening on http://{}:{}/eventbus",
             settings.string(Settings.HTTP_HOST), listening.actualPort()));
   }
 
   @Override
   public Future<?> stop() {
-    return server.close();
+    coalescer.stop();
+    return Future.join(updates.unregister(), events.unregister(), server.close())
+        .eventually(redis::close);
+  }
+
+  private Router router(ProgressStore store) {
+    Router router = Router.router(vertx);
+    SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
+        .setLibraryURL(CLIENT_LIBRARY_PATH)
+        .setInsertJSESSIONID(false);
+    // The XHR fallback transports (when WebSockets are blocked) post frames: they need a body handler.
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_FRAME_BYTES));
+    router.route("/eventbus/*")
+        .subRouter(SockJSHandler.create(vertx, sockJs).bridge(BrowserBridge.OPTIONS, new BrowserBridge(store)));
+    router.get("/bridge-client/*").handler(StaticHandler.create("bridge-client"));
+    return router;
+  }
+
+  /** A worker's batch or a lifecycle event: either way the job may have a new state to show. */
+  private void heard(Message<Object> message) {
+    if (message.body() instanceof JsonObject body && body.getValue("jobId") instanceof String jobId) {
+      coalescer.heard(jobId, body.getValue("lastIndex") instanceof Number index ? index.longValue() : -1);
+    }
   }
 }

@@ -66,10 +66,15 @@ final class OutcomeRecorder {
         });
   }
 
-  /** The first outcome of each task goes to the job's log; a first failure also to the dead letters. */
+  /**
+   * The first outcome of each task goes to the job's log (a first failure also to the dead
+   * letters), and is then marked logged, so that a worker dying in between only means the task's
+   * next run logs it.
+   */
   private Future<Completion> appendFirsts(String jobId, Completion completion, Map<Long, Outcome> byIndex) {
-    List<ProducerRecord<String, String>> records = new ArrayList<>(completion.firstOutcomes().size());
-    for (long index : completion.firstOutcomes()) {
+    List<Long> toLog = completion.toLog();
+    List<ProducerRecord<String, String>> records = new ArrayList<>(toLog.size());
+    for (long index : toLog) {
       Outcome outcome = byIndex.get(index);
       String key = Long.toString(index);
       records.add(new ProducerRecord<>(Topics.log(jobId), key, outcome.logRecord(workerId).encode()));
@@ -77,7 +82,9 @@ final class OutcomeRecorder {
         records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, jobId, outcome.failureRecord(workerId).encode()));
       }
     }
-    return producer.sendAll(records).map(completion);
+    return producer.sendAll(records)
+        .compose(sent -> store.markLogged(jobId, toLog))
+        .map(completion);
   }
 
   private Future<Void> announceFinish(String jobId, Completion completion) {

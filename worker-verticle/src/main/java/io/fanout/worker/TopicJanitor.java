@@ -91,7 +91,8 @@ final class TopicJanitor {
           // With the topics gone no duplicate can arrive any more: the bitmaps have done their work.
           .compose(deleted -> redis.batch(List.of(
               Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_TOPICS).arg(jobId),
-              Request.cmd(Command.DEL).arg(RedisKeys.doneBits(jobId)).arg(RedisKeys.failedBits(jobId)))))
+              Request.cmd(Command.DEL).arg(RedisKeys.doneBits(jobId)).arg(RedisKeys.failedBits(jobId))
+                  .arg(RedisKeys.loggedBits(jobId)))))
           .map(jobId));
     }
     return Future.join(cleaned).map(all -> {

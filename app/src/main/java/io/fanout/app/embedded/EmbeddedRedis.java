@@ -276,6 +276,19 @@ public final class EmbeddedRedis implements AutoCloseable {
    * fsync what is left of the append-only file before it exits; if it cannot be asked, SIGTERM
    * does the same. Calling it again does nothing.
    */
+  /**
+   * For an owner that closes this server itself on shutdown, after what depends on it (the
+   * verticles): without this, the JVM would run this server's hook at the same time as the
+   * owner's and pull the server away from verticles still committing their work.
+   */
+  public void leaveShutdownToOwner() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: nothing to hand over.
+    }
+  }
+
   @Override
   public void close() {
     try {

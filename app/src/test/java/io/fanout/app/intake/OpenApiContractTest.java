@@ -82,6 +82,16 @@ class OpenApiContractTest {
     call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed, null, 200);
     call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed, null, 409);
     call("getStats", HttpMethod.GET, "/stats", null, 200);
+    call("getCluster", HttpMethod.GET, "/cluster", null, 200);
+    call("getFailures", HttpMethod.GET, "/jobs/" + done + "/failures", null, 200);
+    call("getFailures", HttpMethod.GET, "/jobs/" + done + "/failures?limit=0", null, 400);
+    call("retryFailed", HttpMethod.POST, "/jobs/" + done + "/retry-failed", null, 409);
+    JsonObject failedJob = fanout.runToEnd(new JsonObject().put("type", "fail").put("count", 2).put("maxAttempts", 1)
+        .put("payload", new JsonObject().put("p", 1)), Duration.ofSeconds(60));
+    call("getFailures", HttpMethod.GET, "/jobs/" + failedJob.getString("id") + "/failures", null, 200);
+    call("retryFailed", HttpMethod.POST, "/jobs/" + failedJob.getString("id") + "/retry-failed", null, 202);
+    call("pauseWorkers", HttpMethod.POST, "/workers/pause", null, 200);
+    call("resumeWorkers", HttpMethod.POST, "/workers/resume", null, 200);
     call("getHealth", HttpMethod.GET, "/health", null, 200);
 
     Set<String> documented = contract.getPaths().stream()

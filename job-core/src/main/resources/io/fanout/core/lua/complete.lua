@@ -4,21 +4,25 @@
 -- error. The call that brings done + failed to total moves the job to its final state, says so,
 -- and queues the job's topics for deletion after their retention time.
 -- KEYS[1] job hash, KEYS[2] done bitmap, KEYS[3] failed bitmap, KEYS[4] active set,
--- KEYS[5] running-jobs index, KEYS[6] failures list, KEYS[7] finished-topics set
+-- KEYS[5] running-jobs index, KEYS[6] failures list, KEYS[7] finished-topics set,
+-- KEYS[8] logged bitmap (set by the caller once a task's log record is in Kafka)
 -- ARGV[1] job id, ARGV[2] now (ms), ARGV[3] result of a single-task job ('' otherwise),
 -- ARGV[4] the job's last log record ('' for none), ARGV[5] how many tasks succeeded (n),
 -- ARGV[6] status index key prefix,
 -- ARGV[7 ..] n pairs (index, value to add to the job's reduced sum, '' for none) for successes,
 -- then pairs (index, failure record JSON) for tasks that failed for good
--- Returns {done, failed, status, finished now (0|1), first-counted indexes...}
+-- Returns {done, failed, status, finished now (0|1), how many were counted now (k),
+-- the k indexes counted now, then indexes counted before whose log record never made it
+-- (their first worker died between counting and logging): the caller logs both kinds}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'running' then
   -- Finished, cancelled or deleted: late or repeated outcomes change nothing.
   local counts = redis.call('HMGET', KEYS[1], 'done', 'failed')
-  return {tonumber(counts[1]) or 0, tonumber(counts[2]) or 0, status or 'unknown', 0}
+  return {tonumber(counts[1]) or 0, tonumber(counts[2]) or 0, status or 'unknown', 0, 0}
 end
 local succeeded = tonumber(ARGV[5])
 local firsts = {}
+local unlogged = {}
 local newDone, newFailed, reduced = 0, 0, 0
 local hasReduced = false
 for i = 7, #ARGV, 2 do
@@ -31,6 +35,8 @@ for i = 7, #ARGV, 2 do
         reduced = reduced + tonumber(extra)
         hasReduced = true
       end
+    elseif redis.call('GETBIT', KEYS[8], index) == 0 then
+      unlogged[#unlogged + 1] = index
     end
   elseif redis.call('GETBIT', KEYS[2], index) == 0 and redis.call('SETBIT', KEYS[3], index, 1) == 0 then
     newFailed = newFailed + 1
@@ -67,8 +73,11 @@ if done + failed >= total then
   redis.call('ZADD', KEYS[7], ARGV[2], ARGV[1])
   finishedNow = 1
 end
-local reply = {done, failed, status, finishedNow}
+local reply = {done, failed, status, finishedNow, #firsts}
 for i = 1, #firsts do
   reply[#reply + 1] = firsts[i]
+end
+for i = 1, #unlogged do
+  reply[#reply + 1] = unlogged[i]
 end
 return reply

@@ -1,0 +1,196 @@
+package io.fanout.app.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fanout.app.testing.Await;
+import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.Addresses;
+import io.fanout.core.KafkaClients;
+import io.fanout.core.Settings;
+import io.fanout.core.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.OffsetSpec;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The worker engine on one process: exact counts, failures and retries, pausing, topic retention. */
+@ExtendWith(SharedBackends.class)
+@DisplayName("Workers count every task once, retry and dead-letter failures, pause, and clean up topics")
+class WorkerEngineTest {
+  private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
+
+  private static FanoutUnderTest fanout;
+  private static KafkaAdminClient admin;
+
+  @BeforeAll
+  static void start() {
+    fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
+        .put(Settings.REDIS_URL, SharedBackends.redisUrl(6))
+        .put(Settings.RETRY_BASE_MS, 20)
+        .put(Settings.TOPIC_RETENTION_MS, 1000)
+        .put(Settings.JANITOR_INTERVAL_MS, 300));
+    admin = KafkaAdminClient.create(fanout.app().vertx(), KafkaClients.admin(fanout.app().settings(), "engine-test"));
+  }
+
+  @AfterAll
+  static void stop() {
+    Await.result(admin.close());
+    fanout.close();
+  }
+
+  @Test
+  @DisplayName("a 100,000-task job ends with done exactly 100,000 and exactly one log record per task")
+  void exactCounts() {
+    JsonObject job = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 100_000), JOB_TIMEOUT);
+
+    assertThat(job.getString("status")).isEqualTo("completed");
+    assertThat(job.getLong("done")).isEqualTo(100_000L);
+    assertThat(job.getLong("failed")).isZero();
+    long records = Await.result(admin.listOffsets(Map.of(new TopicPartition(Topics.log(job.getString("id")), 0),
+        OffsetSpec.LATEST))).values().iterator().next().getOffset();
+    assertThat(records).as("100,000 task records and one lifecycle record").isEqualTo(100_001L);
+  }
+
+  @Test
+  @DisplayName("a summing type reduces its tasks' values into the job's result")
+  void summedResult() {
+    JsonObject job = fanout.runToEnd(new JsonObject().put("type", "primes").put("count", 10)
+        .put("payload", new JsonObject().put("from", 0).put("to", 100_000)), JOB_TIMEOUT);
+
+    assertThat(job.getJsonObject("result").getDouble("value")).as("primes below 100,000").isEqualTo(9592.0);
+  }
+
+  @Test
+  @DisplayName("a task failing every attempt is retried up to maxAttempts, then listed as failed and dead-lettered")
+  void failuresAreRetriedThenDeadLettered() {
+    JsonObject job = fanout.runToEnd(new JsonObject().put("type", "fail").put("count", 12).put("maxAttempts", 3)
+        .put("payload", new JsonObject().put("p", 1)), JOB_TIMEOUT);
+    String id = job.getString("id");
+
+    assertThat(job.getString("status")).isEqualTo("failed");
+    assertThat(job.getLong("failed")).isEqualTo(12L);
+    JsonArray failures = fanout.get("/jobs/" + id + "/failures?limit=100").bodyAsJsonObject().getJsonArray("failures");
+    assertThat(failures).hasSize(12);
+    Set<Long> indexes = new HashSet<>();
+    failures.forEach(failure -> {
+      JsonObject record = (JsonObject) failure;
+      assertThat(record.getInteger("attempts")).isEqualTo(3);
+      assertThat(record.getString("error")).contains("failed on purpose");
+      indexes.add(record.getLong("index"));
+    });
+    assertThat(indexes).hasSize(12);
+    assertThat(deadLettersOf(id)).isEqualTo(12);
+  }
+
+  @Test
+  @DisplayName("retry-failed re-runs only the failed tasks until the job completes, counting each task once")
+  void retryFailedCompletesTheJob() {
+    int total = 40;
+    JsonObject job = fanout.runToEnd(new JsonObject().put("type", "fail").put("count", total).put("maxAttempts", 1)
+        .put("payload", new JsonObject().put("p", 0.5)), JOB_TIMEOUT);
+    String id = job.getString("id");
+    for (int round = 0; round < 30 && "failed".equals(job.getString("status")); round++) {
+      long doneBefore = job.getLong("done");
+      assertThat(fanout.post("/jobs/" + id + "/retry-failed", new JsonObject()).statusCode()).isEqualTo(202);
+      job = fanout.awaitFinal(id, JOB_TIMEOUT);
+      assertThat(job.getLong("done")).isGreaterThanOrEqualTo(doneBefore);
+      assertThat(job.getLong("done") + job.getLong("failed")).isEqualTo(total);
+    }
+    assertThat(job.getString("status")).isEqualTo("completed");
+    assertThat(job.getLong("done")).isEqualTo(total);
+  }
+
+  @Test
+  @DisplayName("paused workers stay in the group but run nothing; resumed, they finish the job")
+  void pauseAndResume() {
+    assertThat(fanout.post("/workers/pause", new JsonObject()).statusCode()).isEqualTo(200);
+    Await.until(() -> Future.succeededFuture(workerFigures()), figures -> figures.stream()
+        .allMatch(worker -> ((JsonObject) worker).getBoolean("paused")), Duration.ofSeconds(10));
+    String id = fanout.submit(new JsonObject().put("type", "count").put("count", 2000));
+    Await.until(() -> fanout.http().get("/jobs/" + id).send().map(r -> r.bodyAsJsonObject()),
+        job -> "running".equals(job.getString("status")), JOB_TIMEOUT);
+    // Its tasks are all in Kafka while every worker is paused: none of them may run.
+    Await.until(() -> producedRecords(id), produced -> produced == 2000, Duration.ofSeconds(30));
+    assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject().getLong("done")).isZero();
+
+    assertThat(fanout.post("/workers/resume", new JsonObject()).statusCode()).isEqualTo(200);
+
+    JsonObject finished = fanout.awaitFinal(id, JOB_TIMEOUT);
+    assertThat(finished.getString("status")).isEqualTo("completed");
+    assertThat(finished.getLong("done")).isEqualTo(2000L);
+  }
+
+  @Test
+  @DisplayName("a finished job's topics are deleted after the retention time; its summary and last record stay")
+  void topicsDeletedAfterRetention() {
+    JsonObject job = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 50), JOB_TIMEOUT);
+    String id = job.getString("id");
+
+    Await.until(() -> admin.listTopics(), topics -> !topics.contains(Topics.tasks(id))
+        && !topics.contains(Topics.log(id)), Duration.ofSeconds(30));
+
+    assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject()).isEqualTo(job);
+    assertThat(fanout.get("/jobs/" + id + "/log/last").bodyAsJsonObject().getJsonObject("record")
+        .getString("event")).isEqualTo("completed");
+    assertThat(fanout.get("/jobs/" + id + "/log").statusCode()).isEqualTo(410);
+  }
+
+  private static JsonArray workerFigures() {
+    return new JsonArray(fanout.app().vertx().sharedData()
+        .<String, JsonObject>getLocalMap(Addresses.WORKER_FIGURES_MAP).values().stream().toList());
+  }
+
+  /** Task records in the job's topic so far; none while the topic is being created. */
+  private static Future<Long> producedRecords(String id) {
+    Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
+    for (int p = 0; p < fanout.app().settings().integer(Settings.TASK_PARTITIONS); p++) {
+      ends.put(new TopicPartition(Topics.tasks(id), p), OffsetSpec.LATEST);
+    }
+    return admin.listOffsets(ends)
+        .map(offsets -> offsets.values().stream().mapToLong(info -> info.getOffset()).sum())
+        .otherwise(0L);
+  }
+
+  /** Reads the whole dead-letter topic and counts this job's records. */
+  private static long deadLettersOf(String jobId) {
+    Map<String, String> config = KafkaClients.consumer(fanout.app().settings(), "dlq-reader", "dlq-" + UUID.randomUUID());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    KafkaConsumer<String, String> consumer = KafkaConsumer.create(fanout.app().vertx(), config);
+    TopicPartition partition = new TopicPartition(Topics.DEAD_LETTERS, 0);
+    try {
+      Await.result(consumer.assign(partition));
+      long end = Await.result(consumer.endOffsets(partition));
+      Await.result(consumer.seekToBeginning(partition));
+      long read = 0;
+      long mine = 0;
+      while (read < end) {
+        KafkaConsumerRecords<String, String> batch = Await.result(consumer.poll(Duration.ofMillis(500)));
+        for (int i = 0; i < batch.size(); i++) {
+          read++;
+          if (jobId.equals(batch.recordAt(i).key())) {
+            mine++;
+          }
+        }
+      }
+      return mine;
+    } finally {
+      Await.result(consumer.close());
+    }
+  }
+}

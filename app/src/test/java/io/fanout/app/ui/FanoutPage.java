@@ -1,0 +1,132 @@
+package io.fanout.app.ui;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.openqa.selenium.WebElement;
+
+/** The web UI as a user sees it: the new-job form, the job cards, the connection badge. */
+final class FanoutPage {
+  /**
+   * Records every {@code data-done} a job card ever shows, from the first render after each
+   * load, so a test can prove the count never went back (even between two of its looks).
+   */
+  private static final String DONE_RECORDER = """
+      window.__doneSeen = {};
+      new MutationObserver((mutations) => {
+        for (const mutation of mutations) {
+          const nodes = mutation.type === 'attributes' ? [mutation.target] : [...mutation.addedNodes];
+          for (const node of nodes) {
+            if (node.nodeType === 1 && node.dataset && node.dataset.jobId && node.dataset.done !== undefined) {
+              (window.__doneSeen[node.dataset.jobId] ||= []).push(Number(node.dataset.done));
+            }
+          }
+        }
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-done'] });
+      """;
+
+  private final Browser browser;
+  private final String url;
+
+  FanoutPage(Browser browser, String url) {
+    this.browser = browser;
+    this.url = url;
+    browser.onEveryPage(DONE_RECORDER);
+  }
+
+  /** A first visit: nothing remembered from earlier tests. */
+  void openFresh() {
+    browser.open(url);
+    browser.script("window.localStorage.clear(); window.sessionStorage.clear();");
+    browser.reload();
+    awaitConnection("live");
+  }
+
+  void reload() {
+    browser.reload();
+  }
+
+  void awaitConnection(String state) {
+    browser.waitFor("the connection badge to say " + state,
+        driver -> state.equals(browser.find("#connection").getDomAttribute("data-state")));
+  }
+
+  /** Fills the form for a job of {@code count} iterations and submits it; returns the new card's job id. */
+  String submitCount(String type, long count) {
+    fill("#job-type", type);
+    browser.find("input[name=work][value=count]").click();
+    fill("#job-count", Long.toString(count));
+    fill("#job-payload", "");
+    return submit();
+  }
+
+  /** A one-task job over a payload, typed into the form as JSON text. */
+  String submitSingle(String type, String payloadJson) {
+    fill("#job-type", type);
+    browser.find("input[name=work][value=single]").click();
+    fill("#job-payload", payloadJson);
+    return submit();
+  }
+
+  List<String> jobIds() {
+    return browser.findAll("#job-list > li.job").stream().map(card -> card.getDomAttribute("data-job-id")).toList();
+  }
+
+  WebElement card(String jobId) {
+    return browser.find("#job-list > li.job[data-job-id='" + jobId + "']");
+  }
+
+  String status(String jobId) {
+    return card(jobId).getDomAttribute("data-status");
+  }
+
+  long shownDone(String jobId) {
+    return Long.parseLong(card(jobId).getDomAttribute("data-done"));
+  }
+
+  /** The text of a part of the job's card as the page wrote it (before any CSS capitalisation). */
+  String text(String jobId, String part) {
+    return card(jobId).findElement(org.openqa.selenium.By.cssSelector(part)).getDomProperty("textContent");
+  }
+
+  void awaitStatus(String jobId, String status) {
+    browser.waitFor("job " + jobId + " to be " + status, driver -> status.equals(status(jobId)));
+  }
+
+  /** Waits until the card shows at least {@code done} tasks done while still running; returns what it shows. */
+  long awaitRunningPast(String jobId, long done) {
+    return browser.waitFor("job " + jobId + " to run past " + done + " tasks", driver -> {
+      long shown = shownDone(jobId);
+      return "running".equals(status(jobId)) && shown > done ? shown : null;
+    });
+  }
+
+  /** Every count the card has shown since the page was last loaded, in order. */
+  @SuppressWarnings("unchecked")
+  List<Long> doneSeenSinceLoad(String jobId) {
+    Map<String, List<Number>> seen = (Map<String, List<Number>>) browser.script("return window.__doneSeen;");
+    List<Number> values = seen == null ? null : seen.get(jobId);
+    return values == null ? List.of() : values.stream().map(Number::longValue).toList();
+  }
+
+  private String submit() {
+    Set<String> before = new HashSet<>(jobIds());
+    browser.find("#job-submit").click();
+    return browser.waitFor("a new job card after submitting", driver -> {
+      String refusal = browser.find("#submit-error").getText();
+      if (!refusal.isEmpty()) {
+        throw new AssertionError("the form did not submit the job: " + refusal);
+      }
+      return jobIds().stream().filter(id -> !before.contains(id)).findFirst().orElse(null);
+    });
+  }
+
+  private void fill(String css, String value) {
+    WebElement field = browser.find(css);
+    field.clear();
+    if (!value.isEmpty()) {
+      field.sendKeys(value);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.fanout.app.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.Settings;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+
+@ExtendWith(SharedBackends.class)
+@DisplayName("In a real browser, the page submits jobs and follows them live, across reloads")
+class WebUiTest {
+  /** Where the mid-job screenshot goes; -Dfanout.ui.screenshot=<file> copies it there too (docs/). */
+  private static final Path SCREENSHOT = Path.of("target", "ui", "fanout-ui.png");
+  /** Big enough to still be running when the test looks, small enough to finish in seconds. */
+  private static final long LONG_JOB = 60_000;
+
+  private static FanoutUnderTest fanout;
+  private static Browser browser;
+  private static FanoutPage page;
+
+  @BeforeAll
+  static void start() {
+    fanout = FanoutUnderTest.onSharedBackends(new JsonObject());
+    browser = Browser.start();
+    page = new FanoutPage(browser, "http://127.0.0.1:" + fanout.app().settings().integer(Settings.HTTP_PORT) + "/");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (fanout != null) {
+      fanout.close();
+    }
+  }
+
+  @BeforeEach
+  void freshPage() {
+    page.openFresh();
+  }
+
+  @Test
+  @DisplayName("a job submitted from the form fills its bar to 100 % and shows its final count; its log pages forward and back")
+  void submitAndWatch() {
+    String jobId = page.submitCount("count", 3_000);
+
+    page.awaitStatus(jobId, "completed");
+
+    assertThat(page.shownDone(jobId)).isEqualTo(3_000L);
+    assertThat(page.text(jobId, ".bar-label")).isEqualTo("100 %");
+    assertThat(page.text(jobId, ".done-count")).isEqualTo("3,000 / 3,000 done");
+    assertThat(page.text(jobId, ".state")).isEqualTo("completed");
+    assertThat(page.card(jobId).findElement(By.cssSelector(".bar")).getDomAttribute("aria-valuenow")).isEqualTo("100");
+    assertThat(page.doneSeenSinceLoad(jobId)).isSorted();
+
+    page.card(jobId).findElement(By.cssSelector("button.log")).click();
+    awaitLogPosition(jobId, "records 1–20 of 3,001");
+    assertThat(page.card(jobId).findElements(By.cssSelector(".log-panel tbody tr"))).hasSize(20);
+    page.card(jobId).findElement(By.cssSelector("button.log-later")).click();
+    awaitLogPosition(jobId, "records 21–40 of 3,001");
+    page.card(jobId).findElement(By.cssSelector("button.log-earlier")).click();
+    awaitLogPosition(jobId, "records 1–20 of 3,001");
+  }
+
+  @Test
+  @DisplayName("after a reload mid-job the job is back at once and resumes, never showing less than before")
+  void reloadMidJob() {
+    String jobId = page.submitCount("count", LONG_JOB);
+    long shownBeforeReload = page.awaitRunningPast(jobId, 0);
+
+    page.reload();
+    page.awaitStatus(jobId, "completed");
+
+    List<Long> seenAfterReload = page.doneSeenSinceLoad(jobId);
+    assertThat(seenAfterReload).isNotEmpty().isSorted();
+    assertThat(seenAfterReload.get(0)).as("the first count shown after the reload").isGreaterThanOrEqualTo(shownBeforeReload);
+    assertThat(page.shownDone(jobId)).isEqualTo(LONG_JOB);
+    assertThat(page.jobIds()).containsOnlyOnce(jobId);
+  }
+
+  @Test
+  @DisplayName("a second job does not disturb the first: one card each, each count only rising, each ending exact")
+  void twoJobs() throws Exception {
+    String first = page.submitCount("count", LONG_JOB);
+    page.awaitRunningPast(first, 0);
+    String second = page.submitCount("sha256", 2_000);
+
+    page.awaitRunningPast(first, LONG_JOB / 2);
+    browser.screenshot(SCREENSHOT);
+    String copyTo = System.getProperty("fanout.ui.screenshot");
+    if (copyTo != null && !copyTo.isBlank()) {
+      Files.copy(SCREENSHOT, Path.of(copyTo), StandardCopyOption.REPLACE_EXISTING);
+    }
+    page.awaitStatus(second, "completed");
+    page.awaitStatus(first, "completed");
+
+    assertThat(page.jobIds()).containsExactly(second, first);
+    assertThat(page.shownDone(first)).isEqualTo(LONG_JOB);
+    assertThat(page.shownDone(second)).isEqualTo(2_000L);
+    assertThat(page.doneSeenSinceLoad(first)).isSorted();
+    assertThat(page.doneSeenSinceLoad(second)).isSorted();
+  }
+
+  private static void awaitLogPosition(String jobId, String position) {
+    browser.waitFor("the log of job " + jobId + " to show " + position,
+        driver -> position.equals(page.text(jobId, ".log-pager .note")));
+  }
+
+  @Test
+  @DisplayName("a payload with <script> and an onerror image is shown as text and runs nothing")
+  void markupInPayloadIsText() {
+    String hostile = "<script>window.__pwned = 1</script><img src=x onerror=\\\"window.__pwned = 2\\\">";
+    String jobId = page.submitSingle("compute", "{\"input\": \"" + hostile + "\"}");
+
+    page.awaitStatus(jobId, "completed");
+
+    assertThat(page.text(jobId, ".payload")).contains("<script>window.__pwned = 1</script>").contains("onerror=");
+    assertThat(page.card(jobId).findElements(By.cssSelector("script, img"))).isEmpty();
+    assertThat(browser.script("return window.__pwned === undefined;")).isEqualTo(true);
+  }
+
+  @Test
+  @DisplayName("cancelling a running job stops it and the card says cancelled; a dismissed job stays gone after a reload")
+  void cancelThenDismiss() {
+    String jobId = page.submitCount("count", 5_000_000);
+    page.awaitRunningPast(jobId, 0);
+
+    page.card(jobId).findElement(By.cssSelector("button.cancel")).click();
+    page.awaitStatus(jobId, "cancelled");
+    page.card(jobId).findElement(By.cssSelector("button.dismiss")).click();
+    page.reload();
+    page.awaitConnection("live");
+
+    assertThat(page.jobIds()).doesNotContain(jobId);
+  }
+}

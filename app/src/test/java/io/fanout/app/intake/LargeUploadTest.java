@@ -2,7 +2,7 @@ package io.fanout.app.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.Fanout;
+import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.RedisKeys;
@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,13 +45,16 @@ class LargeUploadTest {
   void millionItemsInSmallHeap(@TempDir Path dir) throws Exception {
     Path dataset = writeDataset(dir);
     int port = freePort();
-    Process api = startApi(port);
+    ChildFanout api = ChildFanout.start("large-upload-api", List.of("-Xmx256m"), List.of("--roles", "api"),
+        Map.of(Settings.HTTP_PORT, Integer.toString(port),
+            Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB),
+            Settings.KAFKA_BOOTSTRAP_SERVERS, SharedBackends.bootstrapServers()));
     Vertx vertx = Vertx.vertx();
     try (RedisProbe redis = new RedisProbe(vertx, SharedBackends.redisUrl(REDIS_DB))) {
       redis.flush();
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5)).build();
-      awaitHealthy(http, port, api);
+      api.awaitLog("API listening", Duration.ofSeconds(60));
 
       HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs"))
               .header("Content-Type", "application/x-ndjson")
@@ -64,11 +68,10 @@ class LargeUploadTest {
       assertThat(redis.send(Command.HGET, RedisKeys.job(jobId), "total").toLong()).isEqualTo(ITEMS);
       assertThat(redis.send(Command.LINDEX, RedisKeys.items(jobId), ITEMS - 1).toString())
           .isEqualTo(item(ITEMS - 1));
-      assertThat(api.isAlive()).as("the API survived the upload").isTrue();
+      assertThat(api.process().isAlive()).as("the API survived the upload").isTrue();
       redis.flush();
     } finally {
-      api.destroy();
-      api.waitFor();
+      api.close();
       vertx.close();
     }
   }
@@ -88,35 +91,6 @@ class LargeUploadTest {
 
   private static String item(int index) {
     return "{\"record\":" + index + ",\"name\":\"customer-" + index + "\"}";
-  }
-
-  private static Process startApi(int port) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        Fanout.class.getName(), "--roles", "api"));
-    builder.environment().put(Settings.HTTP_PORT, Integer.toString(port));
-    builder.environment().put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB));
-    builder.environment().put(Settings.KAFKA_BOOTSTRAP_SERVERS, SharedBackends.bootstrapServers());
-    builder.redirectErrorStream(true).redirectOutput(Path.of("target", "large-upload-api.log").toFile());
-    return builder.start();
-  }
-
-  private static void awaitHealthy(HttpClient http, int port, Process api) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      assertThat(api.isAlive()).as("the API process is running (see target/large-upload-api.log)").isTrue();
-      try {
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/health")).build(), HttpResponse.BodyHandlers.ofString());
-        if (health.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notListeningYet) {
-        // The process is still starting.
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the API did not become healthy within 60 s");
   }
 
   private static int freePort() throws IOException {

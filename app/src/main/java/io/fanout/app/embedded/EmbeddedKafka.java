@@ -390,11 +390,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // The JVM is already shutting down; the hook runs stop() itself, which is idempotent.
-    }
+    leaveShutdownToOwner();
     stop();
   }
 

@@ -291,11 +291,7 @@ public final class EmbeddedRedis implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // The JVM is already shutting down; the hook stops Redis itself.
-    }
+    leaveShutdownToOwner();
     if (!closed.compareAndSet(false, true)) {
       return;
     }

@@ -2,23 +2,20 @@ package io.fanout.app.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.testing.Await;
 import io.fanout.app.testing.ChildFanout;
+import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.KafkaClients;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -52,36 +49,14 @@ class WorkerCrashTest {
       assertThat(job.getLong("failed")).isZero();
       // Every task's first outcome is in the log. A task re-run around the crash may appear twice
       // (its first run logged it, then died before marking it logged); readers key records by index.
-      Set<String> indexes = new HashSet<>();
-      long records = readLog(survivor, id, indexes);
+      List<KafkaConsumerRecord<String, String>> records;
+      try (KafkaProbe kafka = new KafkaProbe(survivor.app())) {
+        records = kafka.readAll(Topics.log(id));
+      }
+      Set<String> indexes = records.stream().map(KafkaConsumerRecord::key).collect(Collectors.toSet());
       indexes.remove("lifecycle");
       assertThat(indexes).hasSize((int) TOTAL);
-      assertThat(records - TOTAL - 1).as("repeated records").isLessThan(TOTAL / 20);
-    }
-  }
-
-  /** Reads the job's whole log topic; returns the record count and collects the keys. */
-  private static long readLog(FanoutUnderTest fanout, String jobId, Set<String> keys) {
-    Map<String, String> config = KafkaClients.consumer(fanout.app().settings(), "log-reader", "unused");
-    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(fanout.app().vertx(), config);
-    TopicPartition partition = new TopicPartition(Topics.log(jobId), 0);
-    try {
-      Await.result(consumer.assign(partition));
-      long end = Await.result(consumer.endOffsets(partition));
-      Await.result(consumer.seek(partition, 0));
-      long read = 0;
-      while (read < end) {
-        KafkaConsumerRecords<String, String> batch = Await.result(consumer.poll(Duration.ofMillis(500)));
-        for (int i = 0; i < batch.size(); i++) {
-          keys.add(batch.recordAt(i).key());
-        }
-        read += batch.size();
-      }
-      return read;
-    } finally {
-      Await.result(consumer.close());
+      assertThat(records.size() - TOTAL - 1).as("repeated records").isLessThan(TOTAL / 20);
     }
   }
 }

@@ -4,25 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Addresses;
-import io.fanout.core.KafkaClients;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.admin.KafkaAdminClient;
-import io.vertx.kafka.admin.OffsetSpec;
-import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -36,7 +28,7 @@ class WorkerEngineTest {
   private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
 
   private static FanoutUnderTest fanout;
-  private static KafkaAdminClient admin;
+  private static KafkaProbe kafka;
 
   @BeforeAll
   static void start() {
@@ -45,12 +37,12 @@ class WorkerEngineTest {
         .put(Settings.RETRY_BASE_MS, 20)
         .put(Settings.TOPIC_RETENTION_MS, 1000)
         .put(Settings.JANITOR_INTERVAL_MS, 300));
-    admin = KafkaAdminClient.create(fanout.app().vertx(), KafkaClients.admin(fanout.app().settings(), "engine-test"));
+    kafka = new KafkaProbe(fanout.app());
   }
 
   @AfterAll
   static void stop() {
-    Await.result(admin.close());
+    kafka.close();
     fanout.close();
   }
 
@@ -62,8 +54,7 @@ class WorkerEngineTest {
     assertThat(job.getString("status")).isEqualTo("completed");
     assertThat(job.getLong("done")).isEqualTo(100_000L);
     assertThat(job.getLong("failed")).isZero();
-    long records = Await.result(admin.listOffsets(Map.of(new TopicPartition(Topics.log(job.getString("id")), 0),
-        OffsetSpec.LATEST))).values().iterator().next().getOffset();
+    long records = Await.result(kafka.records(Topics.log(job.getString("id")), 1));
     assertThat(records).as("100,000 task records and one lifecycle record").isEqualTo(100_001L);
   }
 
@@ -95,7 +86,7 @@ class WorkerEngineTest {
       indexes.add(record.getLong("index"));
     });
     assertThat(indexes).hasSize(12);
-    assertThat(deadLettersOf(id)).isEqualTo(12);
+    assertThat(kafka.readAll(Topics.DEAD_LETTERS).stream().filter(record -> id.equals(record.key()))).hasSize(12);
   }
 
   @Test
@@ -126,7 +117,8 @@ class WorkerEngineTest {
     Await.until(() -> fanout.http().get("/jobs/" + id).send().map(r -> r.bodyAsJsonObject()),
         job -> "running".equals(job.getString("status")), JOB_TIMEOUT);
     // Its tasks are all in Kafka while every worker is paused: none of them may run.
-    Await.until(() -> producedRecords(id), produced -> produced == 2000, Duration.ofSeconds(30));
+    Await.until(() -> kafka.records(Topics.tasks(id), fanout.app().settings().integer(Settings.TASK_PARTITIONS)),
+        produced -> produced == 2000, Duration.ofSeconds(30));
     assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject().getLong("done")).isZero();
 
     assertThat(fanout.post("/workers/resume", new JsonObject()).statusCode()).isEqualTo(200);
@@ -142,7 +134,7 @@ class WorkerEngineTest {
     JsonObject job = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 50), JOB_TIMEOUT);
     String id = job.getString("id");
 
-    Await.until(() -> admin.listTopics(), topics -> !topics.contains(Topics.tasks(id))
+    Await.until(() -> kafka.admin().listTopics(), topics -> !topics.contains(Topics.tasks(id))
         && !topics.contains(Topics.log(id)), Duration.ofSeconds(30));
 
     assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject()).isEqualTo(job);
@@ -154,43 +146,5 @@ class WorkerEngineTest {
   private static JsonArray workerFigures() {
     return new JsonArray(fanout.app().vertx().sharedData()
         .<String, JsonObject>getLocalMap(Addresses.WORKER_FIGURES_MAP).values().stream().toList());
-  }
-
-  /** Task records in the job's topic so far; none while the topic is being created. */
-  private static Future<Long> producedRecords(String id) {
-    Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
-    for (int p = 0; p < fanout.app().settings().integer(Settings.TASK_PARTITIONS); p++) {
-      ends.put(new TopicPartition(Topics.tasks(id), p), OffsetSpec.LATEST);
-    }
-    return admin.listOffsets(ends)
-        .map(offsets -> offsets.values().stream().mapToLong(info -> info.getOffset()).sum())
-        .otherwise(0L);
-  }
-
-  /** Reads the whole dead-letter topic and counts this job's records. */
-  private static long deadLettersOf(String jobId) {
-    Map<String, String> config = KafkaClients.consumer(fanout.app().settings(), "dlq-reader", "dlq-" + UUID.randomUUID());
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(fanout.app().vertx(), config);
-    TopicPartition partition = new TopicPartition(Topics.DEAD_LETTERS, 0);
-    try {
-      Await.result(consumer.assign(partition));
-      long end = Await.result(consumer.endOffsets(partition));
-      Await.result(consumer.seekToBeginning(partition));
-      long read = 0;
-      long mine = 0;
-      while (read < end) {
-        KafkaConsumerRecords<String, String> batch = Await.result(consumer.poll(Duration.ofMillis(500)));
-        for (int i = 0; i < batch.size(); i++) {
-          read++;
-          if (jobId.equals(batch.recordAt(i).key())) {
-            mine++;
-          }
-        }
-      }
-      return mine;
-    } finally {
-      Await.result(consumer.close());
-    }
   }
 }

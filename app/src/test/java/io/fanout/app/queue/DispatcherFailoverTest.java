@@ -4,22 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.KafkaClients;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
-import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.admin.KafkaAdminClient;
-import io.vertx.kafka.admin.OffsetSpec;
-import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -56,7 +50,7 @@ class DispatcherFailoverTest {
       JsonObject finished;
       try (FanoutUnderTest successor = FanoutUnderTest.onSharedBackends(shared.copy().put(Settings.ROLES, "worker"))) {
         finished = api.awaitFinal(id, Duration.ofSeconds(120));
-        assertThat(producedRecords(successor, id))
+        assertThat(taskRecords(successor, id))
             .as("every task is in Kafka, and at most one window of it twice")
             .isBetween(TOTAL, TOTAL + WINDOW);
       }
@@ -71,17 +65,9 @@ class DispatcherFailoverTest {
     return produced == null ? 0 : produced.toLong();
   }
 
-  private static long producedRecords(FanoutUnderTest fanout, String id) {
-    KafkaAdminClient admin = KafkaAdminClient.create(fanout.app().vertx(),
-        KafkaClients.admin(fanout.app().settings(), "failover-test"));
-    try {
-      Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        ends.put(new TopicPartition(Topics.tasks(id), p), OffsetSpec.LATEST);
-      }
-      return Await.result(admin.listOffsets(ends)).values().stream().mapToLong(info -> info.getOffset()).sum();
-    } finally {
-      Await.result(admin.close());
+  private static long taskRecords(FanoutUnderTest fanout, String id) {
+    try (KafkaProbe kafka = new KafkaProbe(fanout.app())) {
+      return kafka.taskRecords(id, PARTITIONS);
     }
   }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.KafkaClients;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
@@ -17,16 +17,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.kafka.admin.KafkaAdminClient;
-import io.vertx.kafka.admin.OffsetSpec;
-import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.redis.client.Command;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +44,7 @@ class JobQueueTest {
 
   private static FanoutUnderTest api;
   private static RedisProbe redis;
-  private static KafkaAdminClient kafka;
+  private static KafkaProbe kafka;
   private FanoutUnderTest workers;
 
   @BeforeAll
@@ -58,12 +53,12 @@ class JobQueueTest {
         .put(Settings.ROLES, "api")
         .put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB)));
     redis = new RedisProbe(api.app().vertx(), SharedBackends.redisUrl(REDIS_DB));
-    kafka = KafkaAdminClient.create(api.app().vertx(), KafkaClients.admin(api.app().settings(), "queue-test"));
+    kafka = new KafkaProbe(api.app());
   }
 
   @AfterAll
   static void stopApi() {
-    Await.result(kafka.close());
+    kafka.close();
     redis.close();
     api.close();
   }
@@ -156,7 +151,7 @@ class JobQueueTest {
     JsonObject job = api.get("/jobs/" + cancelled).bodyAsJsonObject();
     assertThat(job.getString("status")).isEqualTo("cancelled");
     assertThat(job.containsKey("startedAt")).isFalse();
-    assertThat(Await.result(kafka.listTopics())).doesNotContain(Topics.tasks(cancelled));
+    assertThat(Await.result(kafka.admin().listTopics())).doesNotContain(Topics.tasks(cancelled));
     assertThat(api.get("/jobs/" + cancelled + "/log/last").bodyAsJsonObject().getJsonObject("record")
         .getString("event")).isEqualTo("cancelled");
   }
@@ -179,7 +174,7 @@ class JobQueueTest {
     assertThat(later.getString("status")).isEqualTo("cancelled");
     assertThat(redis.send(Command.ZSCORE, RedisKeys.ACTIVE, id)).isNull();
     assertThat(redis.send(Command.ZSCORE, RedisKeys.LEASES, id)).isNull();
-    assertThat(producedRecords(id, 8)).as("the dispatcher stopped producing").isLessThan(total);
+    assertThat(kafka.taskRecords(id)).as("the dispatcher stopped producing").isLessThan(total);
   }
 
   @Test
@@ -228,14 +223,6 @@ class JobQueueTest {
     workers = FanoutUnderTest.onSharedBackends(overrides.copy()
         .put(Settings.ROLES, "worker")
         .put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB)));
-  }
-
-  private long producedRecords(String jobId, int partitions) {
-    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-    for (int p = 0; p < partitions; p++) {
-      ends.put(new TopicPartition(Topics.tasks(jobId), p), OffsetSpec.LATEST);
-    }
-    return Await.result(kafka.listOffsets(ends)).values().stream().mapToLong(info -> info.getOffset()).sum();
   }
 
   private static Future<JsonObject> jobFuture(String id) {

@@ -1,0 +1,84 @@
+package io.fanout.app.testing;
+
+import io.fanout.app.FanoutApp;
+import io.fanout.core.KafkaClients;
+import io.fanout.core.Settings;
+import io.fanout.core.Topics;
+import io.vertx.core.Future;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.OffsetSpec;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+/** Looks at topics as Kafka has them, for tests, with clients of its own (no group, no commits). */
+public final class KafkaProbe implements AutoCloseable {
+  private final FanoutApp app;
+  private final KafkaAdminClient admin;
+
+  public KafkaProbe(FanoutApp app) {
+    this.app = app;
+    this.admin = KafkaAdminClient.create(app.vertx(), KafkaClients.admin(app.settings(), "probe-" + UUID.randomUUID()));
+  }
+
+  public KafkaAdminClient admin() {
+    return admin;
+  }
+
+  /** Records written to the topic's first {@code partitions} partitions; 0 while the topic does not exist. */
+  public Future<Long> records(String topic, int partitions) {
+    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      ends.put(new TopicPartition(topic, p), OffsetSpec.LATEST);
+    }
+    return admin.listOffsets(ends)
+        .map(offsets -> offsets.values().stream().mapToLong(info -> info.getOffset()).sum())
+        .otherwise(0L);
+  }
+
+  /** Task records in a job's task topic, over the default partition count unless given. */
+  public long taskRecords(String jobId, int partitions) {
+    return Await.result(records(Topics.tasks(jobId), partitions));
+  }
+
+  public long taskRecords(String jobId) {
+    return taskRecords(jobId, app.settings().integer(Settings.TASK_PARTITIONS));
+  }
+
+  /** Every record of partition 0 of the topic, read from the beginning. */
+  public List<KafkaConsumerRecord<String, String>> readAll(String topic) {
+    Map<String, String> config = KafkaClients.consumer(app.settings(), "probe-reader", "unused");
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    KafkaConsumer<String, String> consumer = KafkaConsumer.create(app.vertx(), config);
+    TopicPartition partition = new TopicPartition(topic, 0);
+    List<KafkaConsumerRecord<String, String>> records = new ArrayList<>();
+    try {
+      Await.result(consumer.assign(partition));
+      long end = Await.result(consumer.endOffsets(partition));
+      Await.result(consumer.seek(partition, 0));
+      while (records.size() < end) {
+        KafkaConsumerRecords<String, String> batch = Await.result(consumer.poll(Duration.ofMillis(500)));
+        for (int i = 0; i < batch.size(); i++) {
+          records.add(batch.recordAt(i));
+        }
+      }
+      return records;
+    } finally {
+      Await.result(consumer.close());
+    }
+  }
+
+  @Override
+  public void close() {
+    Await.result(admin.close());
+  }
+}

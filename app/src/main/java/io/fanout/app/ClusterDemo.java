@@ -1,15 +1,16 @@
 package io.fanout.app;
 
-import io.fanout.app.LocalCluster.Node;
 import io.fanout.core.JobState;
-import io.fanout.core.Settings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,9 +46,12 @@ public final class ClusterDemo {
       JsonObject job = follow(cluster, jobId, names, deadline);
       OUT.printf("%nJob %s %s: done %,d, failed %,d, total %,d%n", jobId, job.getString("status"),
           job.getLong("done"), job.getLong("failed"), job.getLong("total"));
-      OUT.printf("GET %s/cluster said last:%n%s%n", cluster.apiUrl(), cluster.get("/cluster").encodePrettily());
-      OUT.printf("Stopping pids %s%n", cluster.workers().stream().map(Node::pid).toList()
-          + " " + cluster.api().pid() + " and the backends");
+      printShares(cluster, names, job.getLong("total"));
+      OUT.printf("GET %s/cluster now answers:%n%s%n", cluster.apiUrl(), cluster.get("/cluster").encodePrettily());
+      List<String> stopping = new ArrayList<>(cluster.processes().stream()
+          .map(node -> node.name() + " (pid " + node.pid() + ")").toList());
+      Collections.reverse(stopping);
+      OUT.printf("Stopping %s%n", String.join(", ", stopping));
     }
     OUT.println("Stopped.");
   }
@@ -90,6 +94,33 @@ public final class ClusterDemo {
         throw new IllegalStateException("the job did not finish in time; see the logs in " + cluster.dir());
       }
       Thread.sleep(TICK_MS);
+    }
+  }
+
+  /**
+   * Each worker node's share of the job, once the heartbeats (every NODE_HEARTBEAT_MS) have caught
+   * up with the job's end. A task run twice after a crash counts twice here, never in the job.
+   */
+  private static void printShares(LocalDeployment cluster, Map<Long, String> names, long total)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    JsonArray nodes;
+    long recorded;
+    do {
+      Thread.sleep(TICK_MS / 4);
+      nodes = cluster.get("/cluster").getJsonArray("nodes");
+      recorded = 0;
+      for (int i = 0; i < nodes.size(); i++) {
+        recorded += nodes.getJsonObject(i).getJsonObject("workers").getLong("tasksDone");
+      }
+    } while (recorded < total && System.nanoTime() < deadline);
+    for (int i = 0; i < nodes.size(); i++) {
+      JsonObject node = nodes.getJsonObject(i);
+      if (node.getJsonArray("roles").contains("worker")) {
+        long done = node.getJsonObject("workers").getLong("tasksDone");
+        OUT.printf("  %s ran %,d tasks (%.0f %%)%n", names.getOrDefault(node.getLong("pid"), node.getString("id")),
+            done, 100.0 * done / total);
+      }
     }
   }
 

@@ -9,12 +9,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The docker-compose topology as processes on this machine, all bound to 127.0.0.1: one process
@@ -82,6 +85,11 @@ final class LocalDeployment implements AutoCloseable {
     return started;
   }
 
+  /** Every process still running, in the order they started. */
+  List<Node> processes() {
+    return processes.nodes();
+  }
+
   List<Node> workers() {
     return List.copyOf(workers);
   }
@@ -117,9 +125,18 @@ final class LocalDeployment implements AutoCloseable {
     return new JsonObject(response.body());
   }
 
+  /** Stops every process, then drops the backends' data; the logs stay for a look afterwards. */
   @Override
   public void close() {
     processes.close();
+    Path data = processes.dir().resolve("data");
+    if (processes.nodes().isEmpty() && Files.isDirectory(data)) {
+      try (Stream<Path> files = Files.walk(data)) {
+        files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete " + data, e);
+      }
+    }
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) {

@@ -69,7 +69,8 @@ class ClusterComposeFileTest {
       assertThat(declared.containsKey(name)).as("the Dockerfile sets %s, a setting of conf/config.json", name).isTrue();
     }
     String dockerfile = Files.readString(ComposeFile.PROJECT.resolve("Dockerfile"));
-    assertThat(dockerfile).contains("FROM eclipse-temurin:17-jre").contains("COPY app/target/fanout.jar /app/fanout.jar")
+    assertThat(dockerfile).contains("FROM eclipse-temurin:17-jre")
+        .contains("COPY app/target/fanout.jar /app/fanout.jar")
         .contains("\"-jar\", \"/app/fanout.jar\"");
   }
 
@@ -95,10 +96,10 @@ class ClusterComposeFileTest {
     assertThat(worker).as("a scaled service has no fixed name or host port")
         .doesNotContainKeys("ports", "container_name", "hostname");
     assertThat(COMPOSE.environment("worker")).containsKey(Settings.NODE_HEARTBEAT_FILE);
-    assertThat(ComposeFile.strings(COMPOSE.service("api").get("ports")))
-        .containsExactly(declared.getInteger(Settings.HTTP_PORT) + ":" + declared.getInteger(Settings.HTTP_PORT));
-    assertThat(ComposeFile.strings(COMPOSE.service("progress").get("ports")))
-        .containsExactly(declared.getInteger(Settings.PROGRESS_PORT) + ":" + declared.getInteger(Settings.PROGRESS_PORT));
+    int http = declared.getInteger(Settings.HTTP_PORT);
+    int progress = declared.getInteger(Settings.PROGRESS_PORT);
+    assertThat(ComposeFile.strings(COMPOSE.service("api").get("ports"))).containsExactly(http + ":" + http);
+    assertThat(ComposeFile.strings(COMPOSE.service("progress").get("ports"))).containsExactly(progress + ":" + progress);
   }
 
   private static JsonObject parse(String service) {

@@ -73,7 +73,9 @@ class ClusterComposeTopologyTest {
 
     JsonArray listed = api.get("/cluster").getJsonArray("nodes");
     Map<String, Object> rolesById = new HashMap<>();
-    listed.forEach(node -> rolesById.put(((JsonObject) node).getString("id"), ((JsonObject) node).getJsonArray("roles")));
+    for (int i = 0; i < listed.size(); i++) {
+      rolesById.put(listed.getJsonObject(i).getString("id"), listed.getJsonObject(i).getJsonArray("roles"));
+    }
     byService.forEach((service, nodes) -> nodes.forEach(node -> assertThat(rolesById.get(node.id()))
         .as("%s is listed with the roles of its command", node.name())
         .isEqualTo(new JsonArray(List.of(Fanout.parse(compose.command(service).toArray(String[]::new))

@@ -3,6 +3,7 @@ package io.fanout.app.progress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fanout.app.progress.SockJsBridgeClient.Frame;
+import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Addresses;
@@ -29,10 +30,14 @@ class ProgressAcrossNodesTest {
 
   @BeforeAll
   static void start() {
-    worker = FanoutUnderTest.onSharedBackends(new JsonObject()
-        .put(Settings.CLUSTER, true).put(Settings.PROGRESS_INSTANCES, 2));
-    bridgeOnly = FanoutUnderTest.onSharedBackends(new JsonObject()
-        .put(Settings.CLUSTER, true).put(Settings.ROLES, "progress").put(Settings.PROGRESS_INSTANCES, 2));
+    // A cluster of this test's own: another Fanout cluster on this machine must not join it.
+    JsonObject clustered = new JsonObject()
+        .put(Settings.CLUSTER, true)
+        .put(Settings.CLUSTER_NAME, "progress-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime())
+        .put(Settings.CLUSTER_PORT, LocalCluster.freePort());
+    worker = FanoutUnderTest.onSharedBackends(clustered.copy().put(Settings.PROGRESS_INSTANCES, 2));
+    bridgeOnly = FanoutUnderTest.onSharedBackends(clustered.copy()
+        .put(Settings.ROLES, "progress").put(Settings.PROGRESS_INSTANCES, 2));
   }
 
   @AfterAll

@@ -1,0 +1,465 @@
+package io.fanout.app.bench;
+
+import io.fanout.app.FanoutApp;
+import io.fanout.app.embedded.EmbeddedInfrastructure;
+import io.fanout.app.progress.BrowserProbe;
+import io.fanout.app.testing.RedisProbe;
+import io.fanout.core.KafkaClients;
+import io.fanout.core.Settings;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * bin/bench: the figures of issue 7, measured on this machine in one run, each beside its target.
+ * Starts an embedded Kafka broker and Redis under a temporary directory, a Fanout process with
+ * every role in this JVM on them, runs the scenarios one after the other, and prints one line per
+ * figure, then the Markdown table for BENCHMARKS.md; the full report goes to {@code --out}.
+ */
+public final class Bench {
+  private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
+  // The figures are the program's output, not log lines: they go to stdout, and into the report.
+  private static final PrintStream OUT = System.out;
+  private static final double REFERENCE_QUEUE_RATE = 7_300;
+  private static final String[] SHOWN_SETTINGS = {Settings.WORKER_POOL, Settings.WORKER_INSTANCES,
+      Settings.DISPATCH_INSTANCES, Settings.TASK_PARTITIONS, Settings.MAX_ACTIVE_JOBS, Settings.PRODUCE_WINDOW,
+      Settings.DISPATCH_CONCURRENCY, Settings.WORKER_QUEUE_PER_THREAD, Settings.TOPIC_DISCOVERY_MS,
+      Settings.COMMIT_INTERVAL_MS};
+
+  private final BenchOptions options;
+  private final List<Figure> figures = new ArrayList<>();
+  private final StringBuilder report = new StringBuilder();
+  private final Vertx clients = Vertx.vertx();
+  private double kafkaProduceRate = Double.NaN;
+
+  private Bench(BenchOptions options) {
+    this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--help")) {
+      OUT.println(BenchOptions.usage());
+      return;
+    }
+    BenchOptions options = BenchOptions.parse(args);
+    Files.createDirectories(options.out());
+    // Log lines (Fanout's, the broker's, the clients' retries) go to a file, the figures to the console.
+    System.setOut(new PrintStream(Files.newOutputStream(options.out().resolve("bench.log")), true,
+        StandardCharsets.UTF_8));
+    Bench bench = new Bench(options);
+    try {
+      bench.run();
+    } finally {
+      bench.clients.close().await();
+    }
+  }
+
+  private void run() throws Exception {
+    Path out = options.out().toAbsolutePath();
+    Files.createDirectories(out);
+    Path data = Files.createTempDirectory("fanout-bench-");
+    Instant startedAt = Instant.now();
+    section("Fanout benchmark, " + startedAt);
+    note("Machine: " + Machine.describe());
+    note("Load average at start: " + Machine.loadAverage());
+    List<String> others = Machine.otherJavaProcesses();
+    note(others.isEmpty() ? "No other Java process was running at start."
+        : "SHARED MACHINE: " + others.size() + " other Java process(es) were running at start:\n    "
+            + String.join("\n    ", others));
+    note("Options: " + options.describe());
+    note("Topology: one JVM holds the embedded Kafka 3.7.1 broker (KRaft), every Fanout role and the benchmark's "
+        + "clients; the embedded redis-server 6.2 is a child process. Data under " + data);
+    try (EmbeddedInfrastructure backends = EmbeddedInfrastructure.start(data.resolve("backends"))) {
+      try (FanoutApp app = startFanout(backends, data, "", backends.redisUrl())) {
+        note("Fanout settings: " + shownSettings(app.settings()));
+        scenario("kafka", () -> rawKafka(backends, app.settings()));
+        try (FanoutHttp http = new FanoutHttp(clients, app.settings().integer(Settings.HTTP_PORT), 16)) {
+          scenario("e2e", () -> endToEnd(http, backends.bootstrapServers(), out));
+          scenario("latency", () -> latency(http, backends, app));
+          scenario("single", () -> singleTaskJobs(http, app));
+        }
+      }
+      scenario("intake", () -> intake(backends, data));
+      scenario("heap", () -> heap(backends, data, out));
+    } finally {
+      deleteQuietly(data);
+    }
+    section("End of run");
+    List<String> othersAtEnd = Machine.otherJavaProcesses();
+    note("Load average at end: " + Machine.loadAverage() + "; other Java processes at end: " + othersAtEnd.size());
+    note(String.format("Whole run: %.1f min", Duration.between(startedAt, Instant.now()).toMillis() / 60000.0));
+    section("Figures");
+    report.append("```text\n");
+    figures.forEach(figure -> emit(figure.line()));
+    report.append("```\n");
+    section("Table");
+    emit(Figure.tableHeader());
+    figures.forEach(figure -> emit(figure.row()));
+    Files.writeString(out.resolve("report.md"), report.toString());
+    OUT.println();
+    OUT.println("Report: " + out.resolve("report.md"));
+  }
+
+  /** A scenario's steps, which may throw. */
+  private interface Steps {
+    void run() throws Exception;
+  }
+
+  /** Runs a scenario if it was asked for; one that fails is reported and the others still run. */
+  private void scenario(String name, Steps steps) {
+    if (!options.runs(name)) {
+      return;
+    }
+    try {
+      steps.run();
+    } catch (Exception | AssertionError e) {
+      LOG.error("Scenario {} failed", name, e);
+      note("SCENARIO " + name + " FAILED: " + e + " (see bench.log); its figures are missing");
+    }
+  }
+
+  private FanoutApp startFanout(EmbeddedInfrastructure backends, Path data, String roles, String redisUrl) {
+    JsonObject overrides = new JsonObject()
+        .put(Settings.KAFKA_BOOTSTRAP_SERVERS, backends.bootstrapServers())
+        .put(Settings.REDIS_URL, redisUrl)
+        .put(Settings.HTTP_PORT, Ports.free())
+        .put(Settings.PROGRESS_PORT, Ports.free())
+        .put(Settings.DATA_DIR, data.resolve("fanout").toString());
+    if (!roles.isEmpty()) {
+      overrides.put(Settings.ROLES, roles);
+    }
+    return FanoutApp.start(overrides);
+  }
+
+  private void rawKafka(EmbeddedInfrastructure backends, Settings settings) throws Exception {
+    section("Scenario 2: raw Kafka on the same broker");
+    int records = options.integer("--kafka-records");
+    int partitions = settings.integer(Settings.TASK_PARTITIONS);
+    RawKafkaRate kafka = new RawKafkaRate(backends.bootstrapServers(), partitions);
+    List<RawKafkaRate.Rates> runs = new ArrayList<>();
+    // An untimed round first, as for Fanout's jobs: both sides are measured with a warm JIT.
+    kafka.measure(Math.max(1000, records / 5), 0, KafkaClients.producer(settings, "bench"));
+    for (int run = 1; run <= options.integer("--runs"); run++) {
+      RawKafkaRate.Rates rates = kafka.measure(records, run, KafkaClients.producer(settings, "bench"));
+      note(String.format("run %d: produce %,.0f/s, consume %,.0f/s, produce with Fanout's settings %,.0f/s", run,
+          rates.produceRate(), rates.consumeRate(), rates.fanoutProducerRate()));
+      runs.add(rates);
+    }
+    String common = String.format("%,d records of %d random bytes, %d partitions, after a warm-up round, "
+        + "median of %d: ", records,
+        RawKafkaRate.RECORD_BYTES, partitions, runs.size());
+    kafkaProduceRate = median(runs, RawKafkaRate.Rates::produceRate);
+    figures.add(Figure.reference("kafka.produce",
+        "Raw Kafka produce (client defaults: acks=all, linger 0, 16 KB batches)",
+        perSecond(kafkaProduceRate, "records"), common + spread(runs, RawKafkaRate.Rates::produceRate)));
+    figures.add(Figure.reference("kafka.consume", "Raw Kafka consume (one consumer, all partitions)",
+        perSecond(median(runs, RawKafkaRate.Rates::consumeRate), "records"),
+        common + spread(runs, RawKafkaRate.Rates::consumeRate)));
+    figures.add(Figure.reference("kafka.produce.fanout", "Raw Kafka produce with Fanout's producer settings "
+            + "(1 in flight, linger 5 ms, 128 KB, lz4)",
+        perSecond(median(runs, RawKafkaRate.Rates::fanoutProducerRate), "records"),
+        common + spread(runs, RawKafkaRate.Rates::fanoutProducerRate)));
+  }
+
+  private void endToEnd(FanoutHttp http, String bootstrapServers, Path out) throws Exception {
+    section("Scenario 1: end-to-end throughput");
+    try (TopicOffsets offsets = new TopicOffsets(bootstrapServers)) {
+      endToEnd(new EndToEndThroughput(http, offsets, options.seconds("--job-timeout")), out);
+    }
+  }
+
+  private void endToEnd(EndToEndThroughput e2e, Path out) throws Exception {
+    int runs = options.integer("--runs");
+    int count = options.integer("--count");
+    // A warm-up job first, not counted: the figures are of a JVM whose JIT has seen the code paths.
+    e2e.runs(new JsonObject().put("type", "count").put("count", options.integer("--warmup-count")), 1);
+    List<EndToEndThroughput.Run> counted = profiled("count", out,
+        () -> e2e.runs(new JsonObject().put("type", "count").put("count", count), runs));
+    double countRate = median(counted, EndToEndThroughput.Run::rate);
+    String detail = String.format("%,d-task count job, createdAt->finishedAt, after a %,d-task warm-up job, "
+        + "median of %d: %s", count, options.integer("--warmup-count"), counted.size(),
+        spread(counted, EndToEndThroughput.Run::rate)) + cutNote(counted);
+    figures.add(new Figure("e2e.count", "End-to-end no-op (`count`) tasks/s", perSecond(countRate, "tasks"), detail,
+        "≥ 100,000 tasks/s", countRate >= 100_000));
+    if (!Double.isNaN(kafkaProduceRate)) {
+      double ratio = countRate / kafkaProduceRate;
+      figures.add(new Figure("e2e.count.vs.kafka", "No-op tasks/s ÷ raw Kafka produce rate (same run)",
+          String.format("%.2f", ratio), String.format("%,.0f / %,.0f", countRate, kafkaProduceRate), "≥ 0.33",
+          ratio >= 1.0 / 3));
+    }
+    double times = countRate / REFERENCE_QUEUE_RATE;
+    figures.add(new Figure("e2e.count.vs.reference", "No-op tasks/s ÷ 7,300 (Redis-backed Node queue, ENVIRONMENT.md)",
+        String.format("%.1fx", times), "reference measured on this machine kind, not in this run", "≥ 10x",
+        times >= 10));
+
+    int shaCount = options.integer("--sha-count");
+    List<EndToEndThroughput.Run> hashed = profiled("sha256", out, () -> e2e.runs(new JsonObject()
+        .put("type", "sha256").put("count", shaCount).put("payload", new JsonObject().put("input", "x")), runs));
+    figures.add(Figure.reference("e2e.sha256", "End-to-end `sha256` tasks/s",
+        perSecond(median(hashed, EndToEndThroughput.Run::rate), "tasks"),
+        String.format("%,d-task sha256 job, median of %d: %s", shaCount, hashed.size(),
+            spread(hashed, EndToEndThroughput.Run::rate)) + cutNote(hashed)));
+  }
+
+  /**
+   * Runs one job type's runs under a JFR recording (unless --profile false), notes each run and
+   * where the pace came from, and puts the profile in the report and in {@code e2e-<type>-profile.txt}.
+   */
+  private List<EndToEndThroughput.Run> profiled(String type, Path out,
+      java.util.function.Supplier<List<EndToEndThroughput.Run>> runs) throws Exception {
+    ScenarioProfile profile = options.flag("--profile")
+        ? ScenarioProfile.start(out.resolve("e2e-" + type + ".jfr"))
+        : null;
+    List<EndToEndThroughput.Run> results = runs.get();
+    String summary = profile == null ? null : profile.stop();
+    results.forEach(run -> note(type + ": " + run.describe() + String.format(" = %,.0f tasks/s, created->started %d ms",
+        run.rate(), run.waitMs())));
+    note(String.format("%s: the dispatcher had every task in Kafka after %.0f %% of the job's time (median); "
+        + "near 100 %% means the dispatcher sets the pace", type, 100 * median(results,
+            run -> run.dispatchedMs() < 0 ? Double.NaN : (double) run.dispatchedMs() / run.millis())));
+    if (summary != null) {
+      Path file = out.resolve("e2e-" + type + "-profile.txt");
+      Files.writeString(file, summary);
+      report.append("\n### Profile of the ").append(type).append(" job runs\n\n```\n").append(summary)
+          .append("```\n\n");
+      OUT.println("Profile of the " + type + " runs written to " + file);
+    }
+    return results;
+  }
+
+  private void latency(FanoutHttp http, EmbeddedInfrastructure backends, FanoutApp app) {
+    section("Scenario 3: latency");
+    int jobs = options.integer("--latency-jobs");
+    int tasks = options.integer("--browser-tasks");
+    int taskMs = options.integer("--browser-task-ms");
+    List<Double> firstP50 = new ArrayList<>();
+    List<Double> firstP99 = new ArrayList<>();
+    List<Double> toStarted = new ArrayList<>();
+    List<Double> noopDelays = new ArrayList<>();
+    List<Double> streamP50 = new ArrayList<>();
+    List<Double> streamP99 = new ArrayList<>();
+    List<Double> batches = new ArrayList<>();
+    List<Double> spans = new ArrayList<>();
+    try (JobLog log = new JobLog(backends.bootstrapServers());
+        BrowserProbe browser = BrowserProbe.connect(clients, app.settings().integer(Settings.PROGRESS_PORT))) {
+      LatencyProbe probe = new LatencyProbe(http, log, browser);
+      for (int run = 1; run <= options.integer("--latency-runs"); run++) {
+        List<Double> totals = new ArrayList<>();
+        for (int job = 0; job < jobs; job++) {
+          LatencyProbe.Watched watched = probe.watch(new JsonObject().put("type", "count").put("count", 10), 10);
+          totals.add(watched.submitToFirstMs());
+          toStarted.add(watched.submitToStartedMs());
+          noopDelays.addAll(watched.browserDelaysMs());
+        }
+        firstP50.add(Samples.percentile(totals, 50));
+        firstP99.add(Samples.percentile(totals, 99));
+        note(String.format("submit->first task, run %d: p50 %.0f ms, p99 %.0f ms, min %.0f, max %.0f over %d jobs",
+            run, Samples.percentile(totals, 50), Samples.percentile(totals, 99), Collections.min(totals),
+            Collections.max(totals), totals.size()));
+      }
+      for (int run = 1; run <= options.integer("--runs"); run++) {
+        List<Double> delays = new ArrayList<>();
+        for (int job = 0; job < options.integer("--browser-jobs"); job++) {
+          LatencyProbe.Watched watched = probe.watch(new JsonObject().put("type", "sleep").put("count", tasks)
+              .put("payload", new JsonObject().put("ms", taskMs)), tasks);
+          delays.addAll(watched.browserDelaysMs());
+          batches.add((double) watched.batches());
+          spans.add((double) watched.spanMs());
+          note(String.format("sleep job, run %d: %d snapshots, %d tasks counted in %d batches over %d ms, "
+              + "%d never shown before the end", run, watched.snapshots(), tasks, watched.batches(), watched.spanMs(),
+              watched.unseen()));
+        }
+        streamP50.add(Samples.percentile(delays, 50));
+        streamP99.add(Samples.percentile(delays, 99));
+        note(String.format("task counted->browser, run %d: p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d tasks", run,
+            Samples.percentile(delays, 50), Samples.percentile(delays, 99), Samples.percentile(delays, 100),
+            delays.size()));
+      }
+    }
+    double toStartedP50 = Samples.percentile(toStarted, 50);
+    String runsNote = (firstP50.size() == 1 ? "one run of " : "median of " + firstP50.size() + " runs of ") + jobs
+        + " sequential 10-task count jobs, POST sent -> earliest log 'at'";
+    figures.add(new Figure("latency.first-task.p50", "Submit → first task done, p50",
+        String.format("%.0f ms", Samples.median(firstP50)),
+        runsNote + String.format("; POST -> startedAt p50 %.0f ms, the rest is the workers finding the new topic",
+            toStartedP50), "< 1 s", Samples.median(firstP50) < 1000));
+    figures.add(Figure.reference("latency.first-task.p99", "Submit → first task done, p99",
+        String.format("%.0f ms", Samples.median(firstP99)), runsNote));
+    figures.add(Figure.reference("latency.browser.noop", "Task done → browser, 10-task no-op jobs, p50 / p99",
+        String.format("%.0f / %.0f ms", Samples.percentile(noopDelays, 50), Samples.percentile(noopDelays, 99)),
+        String.format("the same %d jobs watched through a SockJS WebSocket client; %d tasks", jobs * firstP50.size(),
+            noopDelays.size())));
+    String streamDetail = String.format("SockJS WebSocket client on the bridge; per run %d job(s) of %d sleep tasks of "
+            + "%d ms; each task's log 'at' (stamped when its poll batch is recorded) to the first snapshot counting "
+            + "it; median of %d runs: p50 %s, p99 %s; tasks were counted in %.0f batches per job over %.0f ms "
+            + "(medians), "
+            + "so a task can wait for its batch before 'at'", options.integer("--browser-jobs"), tasks, taskMs,
+        streamP99.size(), Samples.runs(streamP50, "%.0f"), Samples.runs(streamP99, "%.0f"), Samples.median(batches),
+        Samples.median(spans));
+    figures.add(Figure.reference("latency.browser.p50", "Task counted → browser-visible progress, p50",
+        String.format("%.0f ms", Samples.median(streamP50)), streamDetail));
+    figures.add(new Figure("latency.browser.p99", "Task counted → browser-visible progress, p99",
+        String.format("%.0f ms", Samples.median(streamP99)), streamDetail, "< 250 ms",
+        Samples.median(streamP99) < 250));
+  }
+
+  private void singleTaskJobs(FanoutHttp http, FanoutApp app) {
+    section("Scenario 5: single-task jobs");
+    SingleTaskJobs scenario = new SingleTaskJobs(app.vertx(), http);
+    int jobs = options.integer("--single-jobs");
+    List<SingleTaskJobs.Result> runs = new ArrayList<>();
+    for (int run = 1; run <= options.integer("--runs"); run++) {
+      SingleTaskJobs.Result result = scenario.run(jobs, options.seconds("--single-timeout"));
+      note(String.format("run %d: %d of %d compute jobs final in %.1f s = %.1f jobs/s; per job median "
+              + "created->started %.0f ms, started->finished %.0f ms", run, result.finished(), result.submitted(),
+          result.seconds(), result.jobsPerSecond(), result.queuedMs(), result.runningMs()));
+      runs.add(result);
+    }
+    double rate = median(runs, SingleTaskJobs.Result::jobsPerSecond);
+    boolean allFinished = runs.stream().allMatch(r -> r.finished() == r.submitted());
+    String detail = String.format("%d one-task compute jobs submitted at once, first POST to last final event, "
+            + "median of %d: %s; per job created->started %.0f ms, started->finished %.0f ms (medians)%s", jobs,
+        runs.size(), spread(runs, SingleTaskJobs.Result::jobsPerSecond), median(runs, SingleTaskJobs.Result::queuedMs),
+        median(runs, SingleTaskJobs.Result::runningMs),
+        allFinished ? "" : "; some runs hit the " + options.integer("--single-timeout") + " s limit");
+    figures.add(new Figure("single-task.jobs", "Single-task (`compute`) jobs/s", String.format("%.1f jobs/s", rate),
+        detail, "≥ 200 jobs/s", rate >= 200));
+  }
+
+  /**
+   * An API-only Fanout on a Redis database of its own: jobs accepted here are queued and stay
+   * queued (no dispatcher), so thousands of them cannot swamp the broker for the next scenario.
+   */
+  private void intake(EmbeddedInfrastructure backends, Path data) {
+    section("Scenario 4: intake");
+    String redisUrl = backends.redisUrl() + "/2";
+    int clientsCount = options.integer("--intake-clients");
+    List<IntakeLoad.Result> runs = new ArrayList<>();
+    try (FanoutApp api = startFanout(backends, data.resolve("intake"), "api", redisUrl);
+        RedisProbe redis = new RedisProbe(clients, redisUrl);
+        FanoutHttp http = new FanoutHttp(clients, api.settings().integer(Settings.HTTP_PORT), clientsCount)) {
+      IntakeLoad load = new IntakeLoad(http.web(), clientsCount);
+      IntakeLoad.Result warmUp = load.run(options.seconds("--intake-seconds"), options.integer("--intake-max"));
+      note(String.format("warm-up (not counted): %,.0f jobs/s", warmUp.acceptedPerSecond()));
+      for (int run = 1; run <= options.integer("--runs"); run++) {
+        redis.flush();
+        IntakeLoad.Result result = load.run(options.seconds("--intake-seconds"), options.integer("--intake-max"));
+        note(String.format("run %d: %,d accepted, %d refused or failed in %.1f s = %,.0f jobs/s; p50 %.1f ms, "
+                + "p99 %.1f ms", run, result.accepted(), result.refused(), result.seconds(), result.acceptedPerSecond(),
+            result.p50Ms(), result.p99Ms()));
+        runs.add(result);
+      }
+      redis.flush();
+    }
+    double rate = median(runs, IntakeLoad.Result::acceptedPerSecond);
+    double p99 = median(runs, IntakeLoad.Result::p99Ms);
+    String detail = String.format("%d closed-loop Vert.x WebClient clients, keep-alive, %d s per run, compute jobs, "
+            + "API-only process (no dispatcher running), median of %d: %s jobs/s; p99 %s ms",
+        clientsCount, options.integer("--intake-seconds"), runs.size(),
+        spread(runs, IntakeLoad.Result::acceptedPerSecond), Samples.runs(
+            runs.stream().map(IntakeLoad.Result::p99Ms).toList(), "%.1f"));
+    figures.add(new Figure("intake.rate", "Intake, POST /jobs accepted/s", perSecond(rate, "jobs"), detail,
+        "≥ 5,000 jobs/s", rate >= 5000));
+    figures.add(new Figure("intake.p99", "Intake, POST /jobs latency p99", String.format("%.1f ms", p99), detail,
+        "< 50 ms", p99 < 50));
+  }
+
+  private void heap(EmbeddedInfrastructure backends, Path data, Path out) throws Exception {
+    section("Scenario 6: heap of a huge job");
+    Path dir = Files.createDirectories(data.resolve("heap"));
+    long tasks = options.integer("--heap-count");
+    String cap = options.string("--heap-max");
+    BigJobHeap scenario = new BigJobHeap(backends.bootstrapServers(), backends.redisUrl() + "/3", dir);
+    BigJobHeap.Result result = scenario.run(tasks, cap, options.seconds("--heap-timeout"), clients);
+    for (String name : List.of("heap-child-gc.log", "heap-child.log", "heap-child-histogram.txt")) {
+      if (Files.exists(dir.resolve(name))) {
+        Files.copy(dir.resolve(name), out.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    if (Files.exists(dir.resolve("heap-child-histogram.txt"))) {
+      List<String> top = Files.readAllLines(dir.resolve("heap-child-histogram.txt")).stream().limit(18).toList();
+      report.append("\nLive objects of the heap child near the end of its run (jcmd GC.class_histogram, top):\n\n```\n")
+          .append(String.join("\n", top)).append("\n```\n\n");
+    }
+    String progress = result.finished()
+        ? String.format("completed in %.1f s (%,.0f tasks/s)", result.seconds(), result.rate())
+        : String.format("cut at the %d s limit: %,d of %,d tasks done (%,.0f tasks/s, %,d dispatched to Kafka); "
+                + "at that rate the whole job takes about %.0f s", options.integer("--heap-timeout"), result.done(),
+            tasks, result.rate(), result.dispatched(), tasks / Math.max(1, result.rate()));
+    String value = String.format("heap in use peaked at %d MB before / %d MB after a young GC, of %d MB%s",
+        result.peakBeforeGcMb(), result.peakAfterGcMb(), result.heapCapMb(), Double.isNaN(result.liveMb()) ? ""
+            : String.format("; %.0f MB live after a full GC near the end", result.liveMb()));
+    String detail = String.format("%,d-task count job in a child JVM with -Xmx%s (every role, this run's broker and "
+            + "Redis), %d collections in its GC log; %s%s", tasks, cap, result.collections(), progress,
+        result.outOfMemory() ? "; the child ran out of memory or died" : "; no OutOfMemoryError");
+    note(value + "; " + detail);
+    Boolean met = result.outOfMemory() ? Boolean.FALSE : result.finished() ? Boolean.TRUE : null;
+    String target = String.format("%,d-task job within a %s heap", tasks, cap);
+    figures.add(new Figure("heap.big-job", "Heap of a " + String.format("%,d", tasks) + "-task job", value, detail,
+        target, met));
+  }
+
+  private void section(String title) {
+    report.append("\n## ").append(title).append("\n\n");
+    OUT.println();
+    OUT.println("== " + title);
+  }
+
+  private void note(String line) {
+    report.append("- ").append(line).append('\n');
+    OUT.println(line);
+  }
+
+  private void emit(String line) {
+    report.append(line).append('\n');
+    OUT.println(line);
+  }
+
+  private static String shownSettings(Settings settings) {
+    JsonObject all = settings.asJson();
+    StringBuilder shown = new StringBuilder();
+    for (String name : SHOWN_SETTINGS) {
+      shown.append(name).append('=').append(all.getValue(name)).append(' ');
+    }
+    return shown.toString().trim();
+  }
+
+  private static <T> double median(List<T> runs, Function<T, Double> figure) {
+    return Samples.median(runs.stream().map(figure).toList());
+  }
+
+  private static <T> String spread(List<T> runs, Function<T, Double> figure) {
+    return Samples.runs(runs.stream().map(figure).toList(), "%,.0f");
+  }
+
+  private static String perSecond(double rate, String what) {
+    return String.format("%,.0f %s/s", rate, what);
+  }
+
+  private static String cutNote(List<EndToEndThroughput.Run> runs) {
+    long cut = runs.stream().filter(run -> !run.finished()).count();
+    return cut == 0 ? "" : "; " + cut + " run(s) cut at the time limit, rate up to then";
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("Could not delete {}: {}", dir, e.toString());
+    }
+  }
+}

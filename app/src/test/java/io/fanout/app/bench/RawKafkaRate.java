@@ -1,0 +1,157 @@
+package io.fanout.app.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's own limit on this machine, for ratios: a plain kafka-clients producer and consumer
+ * loop over 100-byte records, what Kafka's ProducerPerformance and ConsumerPerformance do (those
+ * tools are not in kafka_2.13 3.7.1, so not on this classpath). The producer keeps the client's
+ * defaults, as the perf tool does unless told otherwise; a second producer run with Fanout's own
+ * producer settings shows what those settings cost.
+ */
+final class RawKafkaRate {
+  private static final Logger LOG = LoggerFactory.getLogger(RawKafkaRate.class);
+  static final int RECORD_BYTES = 100;
+  private static final Duration LIMIT = Duration.ofSeconds(120);
+
+  /** Records per second of one run; consumeRate reads back the records of the default producer. */
+  record Rates(double produceRate, double consumeRate, double fanoutProducerRate) {}
+
+  private final String bootstrapServers;
+  private final int partitions;
+
+  RawKafkaRate(String bootstrapServers, int partitions) {
+    this.bootstrapServers = bootstrapServers;
+    this.partitions = partitions;
+  }
+
+  Rates measure(int records, int run, Map<String, String> fanoutProducer) throws Exception {
+    String plain = "bench.raw." + run;
+    String tuned = "bench.raw-fanout-settings." + run;
+    createTopics(List.of(plain, tuned));
+    Map<String, Object> defaults = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Produced produced = produce(plain, records, defaults);
+    double consume = consume(plain, produced.inTopic());
+    Map<String, Object> fanout = new HashMap<>(fanoutProducer);
+    fanout.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-raw-fanout-settings");
+    return new Rates(produced.rate(), consume, produce(tuned, records, fanout).rate());
+  }
+
+  /** The timed rate, and how many records the topic then holds (the warm-up ones included). */
+  private record Produced(double rate, long inTopic) {}
+
+  private void createTopics(List<String> names) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      List<NewTopic> topics = new ArrayList<>();
+      names.forEach(name -> topics.add(new NewTopic(name, partitions, (short) 1)));
+      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+      // Producing before every partition has a leader would time the metadata wait, not the broker.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline && !haveLeaders(admin, names)) {
+        FanoutHttp.pause(20);
+      }
+    }
+  }
+
+  private static boolean haveLeaders(Admin admin, List<String> names) throws InterruptedException {
+    try {
+      return admin.describeTopics(names).allTopicNames().get().values().stream()
+          .flatMap(description -> description.partitions().stream())
+          .allMatch(partition -> partition.leader() != null);
+    } catch (ExecutionException notYetKnown) {
+      // A topic created a moment ago can be unknown to the metadata for a few milliseconds more.
+      return false;
+    }
+  }
+
+  /**
+   * Sends {@code records} 100-byte values as fast as the producer takes them; rate up to the last
+   * ack. One record per partition goes first, untimed and one at a time: a partition created a
+   * moment ago can still answer NOT_LEADER_OR_FOLLOWER, and with several requests in flight the
+   * idempotent producer's retry is then refused as out of sequence until the delivery timeout
+   * (KAFKA-15591), which would time the bug instead of the broker.
+   */
+  private Produced produce(String topic, int records, Map<String, Object> config) throws Exception {
+    Map<String, Object> settings = new HashMap<>(config);
+    settings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    settings.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    byte[] value = new byte[RECORD_BYTES];
+    // Random bytes, as the perf tool sends: compressible payloads would flatter a compressing producer.
+    new Random(42).nextBytes(value);
+    AtomicLong failed = new AtomicLong();
+    AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    long deadline = System.nanoTime() + LIMIT.toNanos();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings)) {
+      for (int partition = 0; partition < partitions; partition++) {
+        producer.send(new ProducerRecord<>(topic, partition, null, value)).get(60, TimeUnit.SECONDS);
+      }
+      long start = System.nanoTime();
+      int sent = 0;
+      for (; sent < records && System.nanoTime() < deadline; sent++) {
+        producer.send(new ProducerRecord<>(topic, value), (metadata, error) -> {
+          if (error != null) {
+            failed.incrementAndGet();
+            firstFailure.compareAndSet(null, error);
+          }
+        });
+      }
+      producer.flush();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      if (failed.get() > 0) {
+        LOG.warn("{} of {} raw records to {} failed, first: {}", failed.get(), sent, topic,
+            firstFailure.get().toString());
+      }
+      return new Produced((sent - failed.get()) / seconds, partitions + sent - failed.get());
+    }
+  }
+
+  /** Reads the topic from the beginning with a fresh consumer; rate up to the last record. */
+  private double consume(String topic, long records) {
+    Map<String, Object> settings = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings)) {
+      List<TopicPartition> assigned = consumer.partitionsFor(topic).stream()
+          .map(info -> new TopicPartition(topic, info.partition())).toList();
+      consumer.assign(assigned);
+      consumer.seekToBeginning(assigned);
+      long start = System.nanoTime();
+      long deadline = start + LIMIT.toNanos();
+      long read = 0;
+      long bytes = 0;
+      while (read < records && System.nanoTime() < deadline) {
+        for (var record : consumer.poll(Duration.ofMillis(100))) {
+          read++;
+          bytes += record.value().length;
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      LOG.debug("Read {} records, {} bytes, from {} in {} s", read, bytes, topic, seconds);
+      return read / seconds;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.fanout.app.bench;
+
+import io.fanout.app.testing.Await;
+import io.fanout.core.Addresses;
+import io.fanout.core.JobState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Scenario 5: many one-task {@code compute} jobs submitted at once, each with its own pair of
+ * topics; jobs per second from the first submission to the last final event on
+ * {@code jobs.events}. Bounded in time: what finished by then is what counts.
+ */
+final class SingleTaskJobs {
+  /**
+   * @param queuedMs median createdAt to startedAt (waiting for admission, then topic creation)
+   * @param runningMs median startedAt to finishedAt (topic discovery by the workers, the task)
+   */
+  record Result(double jobsPerSecond, int finished, int submitted, double seconds, double queuedMs, double runningMs) {}
+
+  private final Vertx fanoutVertx;
+  private final FanoutHttp http;
+
+  SingleTaskJobs(Vertx fanoutVertx, FanoutHttp http) {
+    this.fanoutVertx = fanoutVertx;
+    this.http = http;
+  }
+
+  Result run(int jobs, Duration limit) {
+    Map<String, Long> finishedAt = new ConcurrentHashMap<>();
+    MessageConsumer<JsonObject> events = fanoutVertx.eventBus().consumer(Addresses.EVENTS, message -> {
+      String event = message.body().getString("event");
+      if (event != null && isFinal(event)) {
+        finishedAt.put(message.body().getString("jobId"), System.nanoTime());
+      }
+    });
+    Await.result(events.completion());
+    try {
+      long start = System.nanoTime();
+      List<Future<String>> submissions = new ArrayList<>();
+      for (int i = 0; i < jobs; i++) {
+        submissions.add(http.submitAsync(new JsonObject().put("type", "compute")
+            .put("payload", new JsonObject().put("input", "job-" + i))));
+      }
+      Await.result(Future.all(submissions), Duration.ofSeconds(60));
+      List<String> ids = submissions.stream().map(Future::result).toList();
+      long deadline = start + limit.toNanos();
+      while (System.nanoTime() < deadline && !finishedAt.keySet().containsAll(ids)) {
+        FanoutHttp.pause(20);
+      }
+      List<Long> ends = ids.stream().map(finishedAt::get).filter(java.util.Objects::nonNull).toList();
+      boolean all = ends.size() == ids.size();
+      long end = all ? ends.stream().mapToLong(Long::longValue).max().orElse(start) : System.nanoTime();
+      double seconds = (end - start) / 1e9;
+      List<Double> queued = new ArrayList<>();
+      List<Double> running = new ArrayList<>();
+      for (String id : ids) {
+        JsonObject job = http.job(id);
+        if (!all && !JobState.fromWire(job.getString("status")).isFinal()) {
+          http.cancel(id);
+        } else if (job.getString("finishedAt") != null && job.getString("startedAt") != null) {
+          queued.add((double) FanoutHttp.millisBetween(job, "createdAt", "startedAt"));
+          running.add((double) FanoutHttp.millisBetween(job, "startedAt", "finishedAt"));
+        }
+      }
+      return new Result(ends.size() / seconds, ends.size(), ids.size(), seconds, Samples.median(queued),
+          Samples.median(running));
+    } finally {
+      Await.result(events.unregister());
+    }
+  }
+
+  private static boolean isFinal(String event) {
+    try {
+      return JobState.fromWire(event).isFinal();
+    } catch (IllegalArgumentException notAState) {
+      // Other lifecycle events (submitted, ...) are not states.
+      return false;
+    }
+  }
+}

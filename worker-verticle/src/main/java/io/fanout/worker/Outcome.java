@@ -8,9 +8,10 @@ import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
  * What running one task came to: its result, or the error of its last attempt.
  *
  * @param addsToSum what the task adds to its job's reduced value, for types that sum; else null
+ * @param finishedAt when the last attempt ended (epoch ms): the log record's {@code at}
  */
 record Outcome(KafkaConsumerRecord<String, String> record, Task task, JsonObject result, String error, int attempts,
-    Double addsToSum) {
+    Double addsToSum, long finishedAt) {
 
   boolean succeeded() {
     return error == null;
@@ -24,7 +25,7 @@ record Outcome(KafkaConsumerRecord<String, String> record, Task task, JsonObject
         .put("status", succeeded() ? "done" : "failed")
         .put("attempts", attempts)
         .put("worker", workerId)
-        .put("at", System.currentTimeMillis());
+        .put("at", finishedAt);
     return succeeded() ? log.put("result", result) : log.put("error", error);
   }
 
@@ -36,7 +37,7 @@ record Outcome(KafkaConsumerRecord<String, String> record, Task task, JsonObject
         .put("error", error)
         .put("attempts", attempts)
         .put("worker", workerId)
-        .put("at", System.currentTimeMillis())
+        .put("at", finishedAt)
         .put("task", task.toJson());
   }
 }

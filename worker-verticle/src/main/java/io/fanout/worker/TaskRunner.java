@@ -79,22 +79,25 @@ final class TaskRunner {
 
   private Outcome attempt(KafkaConsumerRecord<String, String> record, Task task, int attempt) {
     if (task == null) {
-      return new Outcome(record, new Task("", record.offset(), 0, "", 1, new JsonObject(), null), null,
-          "record at offset " + record.offset() + " is not a task", attempt, null);
+      return failed(record, new Task("", record.offset(), 0, "", 1, new JsonObject(), null),
+          "record at offset " + record.offset() + " is not a task", attempt);
     }
     TaskHandler handler = handlers.forType(task.type());
     if (handler == null) {
-      return new Outcome(record, task, null, "no handler for task type '" + task.type() + "' on " + workerId,
-          attempt, null);
+      return failed(record, task, "no handler for task type '" + task.type() + "' on " + workerId, attempt);
     }
     try {
       JsonObject result = handler.run(task);
       Double addsToSum = handler.sumsResults() && result != null ? result.getDouble("value") : null;
-      return new Outcome(record, task, result, null, attempt, addsToSum);
+      return new Outcome(record, task, result, null, attempt, addsToSum, System.currentTimeMillis());
     } catch (Exception | StackOverflowError e) {
       // A handler's bug fails its task, never the worker.
-      return new Outcome(record, task, null, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt, null);
+      return failed(record, task, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt);
     }
+  }
+
+  private static Outcome failed(KafkaConsumerRecord<String, String> record, Task task, String error, int attempt) {
+    return new Outcome(record, task, null, error, attempt, null, System.currentTimeMillis());
   }
 
   private static Task taskOf(KafkaConsumerRecord<String, String> record) {

@@ -79,7 +79,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final int controllerPort;
   private final KafkaRaftServer server;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread shutdownHook;
+  private final ShutdownHook shutdownHook;
 
   private EmbeddedKafka(Path dir, int port, int controllerPort, KafkaRaftServer server) {
     this.dir = dir;
@@ -88,8 +88,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.server = server;
     // Kafka's own main() installs a hook for a clean shutdown; in-process we must do it ourselves,
     // or a JVM stopped without close() leaves no clean-shutdown marker and the next start runs log recovery.
-    this.shutdownHook = new Thread(this::stop, "embedded-kafka-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    this.shutdownHook = new ShutdownHook("embedded-kafka-shutdown", this::stop);
   }
 
   /**
@@ -374,20 +373,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     return dir;
   }
 
-  /** Shuts the broker down cleanly and waits until it has; calling it again does nothing. */
   /**
    * For an owner that closes this server itself on shutdown, after what depends on it (the
-   * verticles): without this, the JVM would run this server's hook at the same time as the
-   * owner's and pull the server away from verticles still committing their work.
+   * verticles): the JVM must not run this server's own hook at the same time as the owner's.
    */
   public void leaveShutdownToOwner() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // Already shutting down: nothing to hand over.
-    }
+    shutdownHook.release();
   }
 
+  /** Shuts the broker down cleanly and waits until it has; calling it again does nothing. */
   @Override
   public void close() {
     leaveShutdownToOwner();

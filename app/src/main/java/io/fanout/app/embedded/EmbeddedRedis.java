@@ -56,7 +56,7 @@ public final class EmbeddedRedis implements AutoCloseable {
   private final int port;
   private final Process process;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread shutdownHook;
+  private final ShutdownHook shutdownHook;
 
   private EmbeddedRedis(Path dir, int port, Process process) {
     this.dir = dir;
@@ -64,8 +64,7 @@ public final class EmbeddedRedis implements AutoCloseable {
     this.process = process;
     // Redis is a child process: if the JVM exits without close() it would keep running,
     // holding the port and the append-only file. SIGTERM makes Redis flush the file and exit.
-    this.shutdownHook = new Thread(this::terminate, "embedded-redis-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    this.shutdownHook = new ShutdownHook("embedded-redis-shutdown", this::terminate);
   }
 
   /**
@@ -272,23 +271,18 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   /**
+   * For an owner that closes this server itself on shutdown, after what depends on it (the
+   * verticles): the JVM must not run this server's own hook at the same time as the owner's.
+   */
+  public void leaveShutdownToOwner() {
+    shutdownHook.release();
+  }
+
+  /**
    * Shuts Redis down gracefully and waits for the process to end. SHUTDOWN makes Redis write and
    * fsync what is left of the append-only file before it exits; if it cannot be asked, SIGTERM
    * does the same. Calling it again does nothing.
    */
-  /**
-   * For an owner that closes this server itself on shutdown, after what depends on it (the
-   * verticles): without this, the JVM would run this server's hook at the same time as the
-   * owner's and pull the server away from verticles still committing their work.
-   */
-  public void leaveShutdownToOwner() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // Already shutting down: nothing to hand over.
-    }
-  }
-
   @Override
   public void close() {
     leaveShutdownToOwner();
@@ -313,11 +307,7 @@ public final class EmbeddedRedis implements AutoCloseable {
 
   /** Stops a server that never became ready, by signal only. */
   private void abort() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // The JVM is already shutting down; the hook stops Redis itself.
-    }
+    shutdownHook.release();
     terminate();
   }
 

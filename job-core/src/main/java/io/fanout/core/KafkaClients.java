@@ -56,8 +56,7 @@ public final class KafkaClients {
     // A worker killed without leaving is noticed after this long; its tasks then move on.
     config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
     config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1500");
-    config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, PerTopicAssignor.class.getName());
     return config;
   }
 

@@ -15,6 +15,7 @@ import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.NewTopic;
 import io.vertx.redis.client.Redis;
@@ -124,7 +125,11 @@ public class DispatchVerticle extends VerticleBase {
             || failure.getCause() instanceof TopicExistsException
             ? Future.succeededFuture()
             : Future.failedFuture(failure))
-        .compose(created -> awaitLeaders(topics.stream().map(NewTopic::getName).toList(), LEADER_WAIT_ATTEMPTS));
+        .compose(created -> awaitLeaders(topics.stream().map(NewTopic::getName).toList(), LEADER_WAIT_ATTEMPTS))
+        // Workers would find the topic at their next metadata refresh, each at its own moment;
+        // told together, they join the rebalance that assigns it together and share it.
+        .onSuccess(ready -> vertx.eventBus().publish(Addresses.CONTROL,
+            new JsonObject().put("action", "topics").put("jobId", job.id())));
   }
 
   /**

@@ -168,6 +168,8 @@ public class WorkerVerticle extends VerticleBase {
     switch (command.getString("action", "")) {
       case "cancel" -> liveJobs.ended(jobId);
       case "retry" -> liveJobs.forget(jobId);
+      // Subscribing again to the same pattern makes the consumer fetch metadata at once.
+      case "topics" -> consumer.subscribe(Topics.TASKS_PATTERN);
       case "pause" -> setOperatorPause(true);
       case "resume" -> setOperatorPause(false);
       default -> LOG.debug("Worker {} ignores control message {}", workerId, command);

@@ -56,14 +56,14 @@ public final class FanoutApp implements AutoCloseable {
     Settings settings = loadSettings(overrides);
     Set<Role> roles = roles(settings);
     boolean needsKafka = roles.stream().anyMatch(Role::needsKafka);
-    boolean needsRedis = roles.stream().anyMatch(Role::needsRedis);
     Path dataDir = Path.of(settings.string(Settings.DATA_DIR));
     EmbeddedKafka kafka = null;
     EmbeddedRedis redis = null;
     Vertx vertx = null;
     JsonObject resolved = settings.asJson();
     try {
-      if (needsRedis && settings.optionalString(Settings.REDIS_URL) == null) {
+      // Every role reads jobs from Redis (the bridge reads their counts for snapshots).
+      if (settings.optionalString(Settings.REDIS_URL) == null) {
         redis = EmbeddedRedis.start(dataDir.resolve("redis"), settings.integer(Settings.EMBEDDED_REDIS_PORT));
         redis.leaveShutdownToOwner();
         resolved.put(Settings.REDIS_URL, redis.url());

@@ -42,11 +42,6 @@ enum Role {
     return this != PROGRESS;
   }
 
-  /** Every role reads jobs from Redis; the progress bridge reads their counts for snapshots. */
-  boolean needsRedis() {
-    return true;
-  }
-
   /** The roles as the command line spells them: api, worker, progress, backends. */
   static String names() {
     return Arrays.stream(values()).map(Role::wireName).collect(Collectors.joining(", "));

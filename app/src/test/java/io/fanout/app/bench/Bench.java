@@ -2,7 +2,7 @@ package io.fanout.app.bench;
 
 import io.fanout.app.FanoutApp;
 import io.fanout.app.embedded.EmbeddedInfrastructure;
-import io.fanout.app.progress.BrowserProbe;
+import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.Settings;
@@ -255,7 +255,7 @@ public final class Bench {
     List<Double> batches = new ArrayList<>();
     List<Double> spans = new ArrayList<>();
     try (JobLog log = new JobLog(backends.bootstrapServers());
-        BrowserProbe browser = BrowserProbe.connect(clients, app.settings().integer(Settings.PROGRESS_PORT))) {
+        SockJsBridgeClient browser = SockJsBridgeClient.connect(clients, app.settings().integer(Settings.PROGRESS_PORT))) {
       LatencyProbe probe = new LatencyProbe(http, log, browser);
       for (int run = 1; run <= options.integer("--latency-runs"); run++) {
         List<Double> totals = new ArrayList<>();

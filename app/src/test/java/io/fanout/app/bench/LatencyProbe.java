@@ -1,7 +1,6 @@
 package io.fanout.app.bench;
 
-import io.fanout.app.progress.BrowserProbe;
-import io.fanout.app.progress.BrowserProbe.Arrival;
+import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.core.Addresses;
 import io.fanout.core.JobState;
 import io.vertx.core.json.JsonObject;
@@ -46,9 +45,9 @@ final class LatencyProbe {
 
   private final FanoutHttp http;
   private final JobLog log;
-  private final BrowserProbe browser;
+  private final SockJsBridgeClient browser;
 
-  LatencyProbe(FanoutHttp http, JobLog log, BrowserProbe browser) {
+  LatencyProbe(FanoutHttp http, JobLog log, SockJsBridgeClient browser) {
     this.http = http;
     this.log = log;
     this.browser = browser;
@@ -66,7 +65,7 @@ final class LatencyProbe {
     long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
     boolean finalSeen = false;
     while (!finalSeen && System.nanoTime() < deadline) {
-      Arrival arrival = browser.next(Duration.ofMillis(500));
+      SockJsBridgeClient.Frame arrival = browser.poll(Duration.ofMillis(500));
       if (arrival == null || !address.equals(arrival.address()) || arrival.body() == null) {
         continue;
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fanout.app.Fanout;
 import io.fanout.app.LocalCluster;
 import io.fanout.app.LocalCluster.Node;
+import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
@@ -94,9 +95,9 @@ class ClusterComposeTopologyTest {
     }
 
     Node progress = byService.get("progress").get(0);
-    try (BridgeSocket browser = BridgeSocket.connect(vertx, progress.port(Settings.PROGRESS_PORT))) {
+    try (SockJsBridgeClient browser = SockJsBridgeClient.connect(vertx, progress.port(Settings.PROGRESS_PORT))) {
       browser.register(Addresses.progress(jobId));
-      JsonObject snapshot = browser.next(Duration.ofSeconds(5));
+      JsonObject snapshot = browser.nextBody(Duration.ofSeconds(5));
       assertThat(snapshot.getString("status")).isEqualTo("completed");
       assertThat(snapshot.getLong("done")).isEqualTo(TASKS);
     }

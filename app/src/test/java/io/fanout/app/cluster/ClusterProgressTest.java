@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fanout.app.LocalCluster;
 import io.fanout.app.LocalCluster.Node;
+import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
@@ -69,11 +70,11 @@ class ClusterProgressTest {
     String jobId = api.submit(new JsonObject().put("type", "sleep").put("count", TASKS)
         .put("payload", new JsonObject().put("ms", 2)));
     List<JsonObject> seenOnA = new ArrayList<>();
-    try (BridgeSocket browserOnA = BridgeSocket.connect(vertx, a.port(Settings.PROGRESS_PORT))) {
+    try (SockJsBridgeClient browserOnA = SockJsBridgeClient.connect(vertx, a.port(Settings.PROGRESS_PORT))) {
       browserOnA.register(Addresses.progress(jobId));
       // Until the tasks run on B have visibly moved the bar on A, twice.
       while (seenOnA.size() < 3 || last(seenOnA).getLong("done") == 0) {
-        seenOnA.add(browserOnA.next(FRAME_TIMEOUT));
+        seenOnA.add(browserOnA.nextBody(FRAME_TIMEOUT));
       }
     }
     assertThat(last(seenOnA).getLong("done")).as("progress seen on A").isGreaterThan(seenOnA.get(0).getLong("done"));
@@ -82,9 +83,9 @@ class ClusterProgressTest {
         workersOfB -> workersOfB.getLong("tasksDone") > 0, Duration.ofSeconds(5));
 
     cluster.stop(a);
-    try (BridgeSocket browserOnB = BridgeSocket.connect(vertx, b.port(Settings.PROGRESS_PORT))) {
+    try (SockJsBridgeClient browserOnB = SockJsBridgeClient.connect(vertx, b.port(Settings.PROGRESS_PORT))) {
       browserOnB.register(Addresses.progress(jobId));
-      JsonObject first = browserOnB.next(SNAPSHOT_TIMEOUT);
+      JsonObject first = browserOnB.nextBody(SNAPSHOT_TIMEOUT);
       assertThat(first.getString("jobId")).isEqualTo(jobId);
       assertThat(first.getLong("total")).isEqualTo(TASKS);
       assertThat(first.getLong("done")).as("what B shows first is not behind what A showed")
@@ -92,7 +93,7 @@ class ClusterProgressTest {
       List<JsonObject> seenOnB = new ArrayList<>(List.of(first));
       long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
       while (!"completed".equals(last(seenOnB).getString("status")) && System.nanoTime() < deadline) {
-        seenOnB.add(browserOnB.next(FRAME_TIMEOUT));
+        seenOnB.add(browserOnB.nextBody(FRAME_TIMEOUT));
       }
       assertThat(last(seenOnB).getString("status")).isEqualTo("completed");
       assertThat(last(seenOnB).getLong("done")).isEqualTo(TASKS);
@@ -102,9 +103,9 @@ class ClusterProgressTest {
       }
     }
     // The job is over, so no progress is published any more: what a new subscriber gets is the snapshot.
-    try (BridgeSocket lateBrowserOnB = BridgeSocket.connect(vertx, b.port(Settings.PROGRESS_PORT))) {
+    try (SockJsBridgeClient lateBrowserOnB = SockJsBridgeClient.connect(vertx, b.port(Settings.PROGRESS_PORT))) {
       lateBrowserOnB.register(Addresses.progress(jobId));
-      JsonObject snapshot = lateBrowserOnB.next(SNAPSHOT_TIMEOUT);
+      JsonObject snapshot = lateBrowserOnB.nextBody(SNAPSHOT_TIMEOUT);
       assertThat(snapshot.getString("status")).isEqualTo("completed");
       assertThat(snapshot.getLong("done")).isEqualTo(TASKS);
     }

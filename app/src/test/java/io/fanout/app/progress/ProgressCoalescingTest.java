@@ -2,10 +2,11 @@ package io.fanout.app.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.progress.SockJsBridgeClient.Frame;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.app.testing.SockJsBridgeClient;
+import io.fanout.app.testing.SockJsBridgeClient.Frame;
 import io.fanout.core.Addresses;
 import io.fanout.core.Settings;
 import io.vertx.core.eventbus.MessageConsumer;

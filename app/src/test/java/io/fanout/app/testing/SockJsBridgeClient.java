@@ -1,6 +1,5 @@
-package io.fanout.app.progress;
+package io.fanout.app.testing;
 
-import io.fanout.app.testing.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -19,18 +18,18 @@ import java.util.concurrent.TimeUnit;
  * {@code c[...]}) carrying the Vert.x bridge's JSON frames. Every bridge frame received is queued,
  * with the time it arrived.
  */
-final class SockJsBridgeClient implements AutoCloseable {
+public final class SockJsBridgeClient implements AutoCloseable {
   /** A bridge frame ({@code rec} or {@code err}) and when it arrived, in nanoseconds. */
-  record Frame(JsonObject json, long arrivedNanos) {
-    String type() {
+  public record Frame(JsonObject json, long arrivedNanos) {
+    public String type() {
       return json.getString("type");
     }
 
-    String address() {
+    public String address() {
       return json.getString("address");
     }
 
-    JsonObject body() {
+    public JsonObject body() {
       return json.getJsonObject("body");
     }
   }
@@ -50,7 +49,7 @@ final class SockJsBridgeClient implements AutoCloseable {
   }
 
   /** Opens a session on the bridge at {@code port} and waits for SockJS's open frame. */
-  static SockJsBridgeClient connect(Vertx vertx, int port) {
+  public static SockJsBridgeClient connect(Vertx vertx, int port) {
     SockJsBridgeClient bridge = new SockJsBridgeClient(vertx);
     String session = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     // The handler is set on the event loop as the socket opens, so the open frame cannot be missed.
@@ -63,19 +62,19 @@ final class SockJsBridgeClient implements AutoCloseable {
     return bridge;
   }
 
-  void register(String address) {
+  public void register(String address) {
     send(new JsonObject().put("type", "register").put("address", address).put("headers", new JsonObject()));
   }
 
-  void unregister(String address) {
+  public void unregister(String address) {
     send(new JsonObject().put("type", "unregister").put("address", address).put("headers", new JsonObject()));
   }
 
-  void publish(String address, JsonObject body) {
+  public void publish(String address, JsonObject body) {
     send(new JsonObject().put("type", "publish").put("address", address).put("body", body));
   }
 
-  void sendTo(String address, JsonObject body, String replyAddress) {
+  public void sendTo(String address, JsonObject body, String replyAddress) {
     JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("body", body);
     if (replyAddress != null) {
       frame.put("replyAddress", replyAddress);
@@ -84,12 +83,12 @@ final class SockJsBridgeClient implements AutoCloseable {
   }
 
   /** One bridge frame, as the client library would write it: a JSON array of JSON texts. */
-  void send(JsonObject frame) {
+  public void send(JsonObject frame) {
     socket.writeTextMessage(new JsonArray().add(frame.encode()).encode());
   }
 
   /** The next frame, failing the test if none arrives in time. */
-  Frame next(Duration timeout) {
+  public Frame next(Duration timeout) {
     try {
       Frame frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (frame == null) {
@@ -102,8 +101,27 @@ final class SockJsBridgeClient implements AutoCloseable {
     }
   }
 
+  /** The body of the next message delivered to this browser, failing the test on anything else. */
+  public JsonObject nextBody(Duration timeout) {
+    Frame frame = next(timeout);
+    if (!"rec".equals(frame.type())) {
+      throw new AssertionError("the bridge answered " + frame.json().encode());
+    }
+    return frame.body();
+  }
+
+  /** The next frame, or null if none arrives in time: for measuring, where silence is an answer. */
+  public Frame poll(Duration timeout) {
+    try {
+      return frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   /** Frames already received and not yet taken. */
-  int waiting() {
+  public int waiting() {
     return frames.size();
   }
 

@@ -37,7 +37,13 @@ final class JobLogReader {
     this.admin = admin;
   }
 
-  /** Records [from, from + limit) of the job's log, fewer at its end; fails with 410 once the topic is deleted. */
+  /**
+   * Up to {@code limit} records from offset {@code from} of the job's log, fewer at its end; fails
+   * with 410 once the topic is deleted. Workers write the log in transactions, so offsets are not
+   * records: each commit marker takes one, and a page of {@code limit} records can span more
+   * offsets. {@code end} is the last stable offset (the reader is read_committed) and {@code next}
+   * is the offset after the page, not {@code from} plus the records returned.
+   */
   Future<JsonObject> page(String jobId, long from, int limit) {
     String topic = Topics.log(jobId);
     return admin.listTopics().compose(topics -> {
@@ -55,34 +61,49 @@ final class JobLogReader {
       return consumer.assign(partition)
           .compose(assigned -> consumer.endOffsets(partition))
           .compose(end -> {
-            long wanted = Math.max(0, Math.min(limit, end - from));
-            Future<Void> read = wanted == 0
-                ? Future.succeededFuture()
-                : consumer.seek(partition, from).compose(sought -> poll(consumer, records, wanted, MAX_POLLS));
-            return read.map(done -> new JsonObject()
+            Future<Long> read = from >= end
+                ? Future.succeededFuture(from)
+                : consumer.seek(partition, from)
+                    .compose(sought -> poll(consumer, partition, records, limit, end, MAX_POLLS));
+            return read.map(next -> new JsonObject()
                 .put("jobId", jobId)
                 .put("from", from)
                 .put("records", records)
-                .put("next", from + records.size())
+                .put("next", next)
                 .put("end", end));
           })
           .eventually(consumer::close);
     });
   }
 
-  private Future<Void> poll(KafkaConsumer<String, String> consumer, JsonArray into, long wanted, int pollsLeft) {
-    if (into.size() >= wanted || pollsLeft == 0) {
-      return Future.succeededFuture();
+  /**
+   * Polls until the page is full or the consumer's position reaches {@code end} (a count of records
+   * would never get there when markers sit among them); completes with the offset of the next page.
+   */
+  private Future<Long> poll(KafkaConsumer<String, String> consumer, TopicPartition partition, JsonArray into,
+      int limit, long end, int pollsLeft) {
+    if (into.size() >= limit) {
+      // The last batch may have been cut short: the next page starts after the last record taken.
+      return Future.succeededFuture(into.getJsonObject(into.size() - 1).getLong("offset") + 1);
     }
-    return consumer.poll(POLL).compose(batch -> {
-      add(batch, into, wanted);
-      return poll(consumer, into, wanted, pollsLeft - 1);
+    return consumer.position(partition).compose(position -> {
+      if (position >= end || pollsLeft == 0) {
+        // Every record below the position is in the page, bar those at or past end, which the next page has.
+        return Future.succeededFuture(Math.min(position, end));
+      }
+      return consumer.poll(POLL).compose(batch -> {
+        add(batch, into, limit, end);
+        return poll(consumer, partition, into, limit, end, pollsLeft - 1);
+      });
     });
   }
 
-  private static void add(KafkaConsumerRecords<String, String> batch, JsonArray into, long wanted) {
-    for (int i = 0; i < batch.size() && into.size() < wanted; i++) {
+  private static void add(KafkaConsumerRecords<String, String> batch, JsonArray into, int limit, long end) {
+    for (int i = 0; i < batch.size() && into.size() < limit; i++) {
       KafkaConsumerRecord<String, String> record = batch.recordAt(i);
+      if (record.offset() >= end) {
+        break; // committed after this page was asked for; as before, a page stops at its end
+      }
       JsonObject entry = new JsonObject().put("offset", record.offset());
       try {
         entry.put("record", new JsonObject(record.value()));

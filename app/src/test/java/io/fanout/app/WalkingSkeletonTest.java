@@ -116,7 +116,7 @@ class WalkingSkeletonTest {
     assertThat(job.getJsonObject("result").getLong("done")).isEqualTo(5000L);
     long logRecords;
     try (KafkaProbe kafka = new KafkaProbe(fanout.app())) {
-      logRecords = Await.result(kafka.records(Topics.log(job.getString("id")), 1));
+      logRecords = kafka.logRecords(job.getString("id"));
     }
     assertThat(logRecords).as("task records plus the lifecycle record").isEqualTo(5001L);
   }

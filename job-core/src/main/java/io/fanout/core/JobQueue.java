@@ -137,7 +137,7 @@ public final class JobQueue {
    */
   public Future<Long> retryFailed(String jobId) {
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.failedBits(jobId), RedisKeys.failures(jobId),
-        RedisKeys.retries(jobId), RedisKeys.WAITING, RedisKeys.FINISHED_TOPICS);
+        RedisKeys.retries(jobId), RedisKeys.WAITING, RedisKeys.FINISHED_TOPICS, RedisKeys.loggedBits(jobId));
     return RETRY.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()))
         .compose(reply -> outcome(jobId, reply, JobState.QUEUED)
             .map(queued -> reply.get(1).toLong()));

@@ -40,6 +40,20 @@ public final class KafkaClients {
   }
 
   /**
+   * A producer whose records become visible together with the consumer offsets sent in the same
+   * transaction. Kept to one transaction id per consumer: with the group's generation checked
+   * at commit (KIP-447), a worker that lost its partitions cannot commit for them. An open
+   * transaction holds back read_committed readers of its partitions until it ends, so one left
+   * by a killed worker is aborted after a short timeout.
+   */
+  public static Map<String, String> transactionalProducer(Settings settings, String transactionalId) {
+    Map<String, String> config = producer(settings, transactionalId);
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
+    return config;
+  }
+
+  /**
    * Offsets are committed by hand, after the effect; a new job's topic is found by the next
    * metadata refresh, so its period bounds how long a new job waits for the workers.
    */
@@ -50,6 +64,8 @@ public final class KafkaClients {
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Log and dead-letter records are written in transactions: never show a reader an aborted one.
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, Integer.toString(settings.integer(Settings.TOPIC_DISCOVERY_MS)));
     // Commits are synchronous in the client: bound them, so a broker going away cannot hang a worker.
     config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");

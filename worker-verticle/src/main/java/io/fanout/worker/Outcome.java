@@ -2,7 +2,7 @@ package io.fanout.worker;
 
 import io.fanout.core.Task;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * What running one task came to: its result, or the error of its last attempt.
@@ -10,7 +10,7 @@ import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
  * @param addsToSum what the task adds to its job's reduced value, for types that sum; else null
  * @param finishedAt when the last attempt ended (epoch ms): the log record's {@code at}
  */
-record Outcome(KafkaConsumerRecord<String, String> record, Task task, JsonObject result, String error, int attempts,
+record Outcome(ConsumerRecord<String, String> record, Task task, JsonObject result, String error, int attempts,
     Double addsToSum, long finishedAt) {
 
   boolean succeeded() {

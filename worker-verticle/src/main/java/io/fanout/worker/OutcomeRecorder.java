@@ -1,11 +1,11 @@
 package io.fanout.worker;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.fanout.core.JobStore.Completion;
 import io.fanout.core.JobStore.Failure;
 import io.fanout.core.JobStore.Success;
-import io.fanout.core.KafkaSink;
 import io.fanout.core.Task;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
@@ -20,28 +20,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a batch of one job's outcomes count: counted once in Redis, the first ones appended to
- * the job's log (and failures to the dead-letter topic), the job's end announced once, and the
- * progress made told to the progress verticles.
+ * Makes a batch of one job's outcomes count, in two steps around the worker's Kafka transaction.
+ * {@link #count} counts them once in Redis and says which records the transaction must carry:
+ * the log record of each first outcome (and of any counted before but never logged), a
+ * dead-letter record per failure, and the job's end when this batch finished it. Once the
+ * transaction committed, {@link #announce} marks them logged, and tells the progress verticles
+ * and the job's watchers.
  */
 final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
 
+  /** What counting a batch came to, and what must go to Kafka for it. */
+  record Counted(String jobId, Completion completion, List<ProducerRecord<String, String>> records,
+      List<Long> logged, JsonObject finish, Task lastTask) {}
+
   private final EventBus eventBus;
   private final JobStore store;
-  private final KafkaSink producer;
   private final LiveJobs liveJobs;
   private final String workerId;
 
-  OutcomeRecorder(EventBus eventBus, JobStore store, KafkaSink producer, LiveJobs liveJobs, String workerId) {
+  OutcomeRecorder(EventBus eventBus, JobStore store, LiveJobs liveJobs, String workerId) {
     this.eventBus = eventBus;
     this.store = store;
-    this.producer = producer;
     this.liveJobs = liveJobs;
     this.workerId = workerId;
   }
 
-  Future<Void> record(String jobId, List<Outcome> outcomes) {
+  Future<Counted> count(String jobId, List<Outcome> outcomes) {
     List<Success> successes = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
     Map<Long, Outcome> byIndex = new HashMap<>();
@@ -56,50 +61,48 @@ final class OutcomeRecorder {
     Outcome last = outcomes.get(outcomes.size() - 1);
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
     return store.recordOutcomes(jobId, successes, failures, singleResult, last.logRecord(workerId))
-        .compose(completion -> appendFirsts(jobId, completion, byIndex))
-        .compose(completion -> {
-          if (completion.status() == null || completion.status().isFinal()) {
+        .map(completion -> {
+          if (completion.status() == JobState.CANCELLED) {
             liveJobs.ended(jobId);
           }
-          Future<Void> finish = completion.finishedNow() ? announceFinish(jobId, completion) : Future.succeededFuture();
-          return finish.onSuccess(v -> announceProgress(jobId, last.task(), completion));
+          List<Long> toLog = completion.toLog();
+          List<ProducerRecord<String, String>> records = new ArrayList<>(toLog.size() + 1);
+          for (long index : toLog) {
+            Outcome outcome = byIndex.get(index);
+            records.add(new ProducerRecord<>(Topics.log(jobId), Long.toString(index), outcome.logRecord(workerId).encode()));
+            if (!outcome.succeeded()) {
+              records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, jobId, outcome.failureRecord(workerId).encode()));
+            }
+          }
+          JsonObject finish = completion.finishedNow() ? finishEvent(jobId, completion) : null;
+          if (finish != null) {
+            records.add(new ProducerRecord<>(Topics.log(jobId), "lifecycle", finish.encode()));
+          }
+          return new Counted(jobId, completion, records, toLog, finish, last.task());
         });
   }
 
-  /**
-   * The first outcome of each task goes to the job's log (a first failure also to the dead
-   * letters), and is then marked logged, so that a worker dying in between only means the task's
-   * next run logs it.
-   */
-  private Future<Completion> appendFirsts(String jobId, Completion completion, Map<Long, Outcome> byIndex) {
-    List<Long> toLog = completion.toLog();
-    List<ProducerRecord<String, String>> records = new ArrayList<>(toLog.size());
-    for (long index : toLog) {
-      Outcome outcome = byIndex.get(index);
-      String key = Long.toString(index);
-      records.add(new ProducerRecord<>(Topics.log(jobId), key, outcome.logRecord(workerId).encode()));
-      if (!outcome.succeeded()) {
-        records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, jobId, outcome.failureRecord(workerId).encode()));
-      }
-    }
-    return producer.sendAll(records)
-        .compose(sent -> store.markLogged(jobId, toLog))
-        .map(completion);
+  /** After the transaction: what is now durable in Kafka is marked and told. */
+  Future<Void> announce(Counted counted) {
+    String jobId = counted.jobId();
+    Completion completion = counted.completion();
+    return store.markLogged(jobId, counted.logged())
+        .compose(marked -> counted.finish() == null ? Future.succeededFuture() : store.saveLastLog(jobId, counted.finish())
+            .onSuccess(saved -> {
+              LOG.info("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
+                  completion.failed());
+              eventBus.publish(Addresses.EVENTS, counted.finish());
+            }))
+        .onSuccess(told -> announceProgress(jobId, counted.lastTask(), completion));
   }
 
-  private Future<Void> announceFinish(String jobId, Completion completion) {
-    JsonObject event = new JsonObject()
+  private static JsonObject finishEvent(String jobId, Completion completion) {
+    return new JsonObject()
         .put("jobId", jobId)
         .put("event", completion.status().wireName())
         .put("done", completion.done())
         .put("failed", completion.failed())
         .put("at", System.currentTimeMillis());
-    LOG.info("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
-        completion.failed());
-    // Announce only what is durable: the lifecycle record is in the log and in Redis first.
-    return producer.sendAll(List.of(new ProducerRecord<>(Topics.log(jobId), "lifecycle", event.encode())))
-        .compose(sent -> store.saveLastLog(jobId, event))
-        .onSuccess(saved -> eventBus.publish(Addresses.EVENTS, event));
   }
 
   private void announceProgress(String jobId, Task lastTask, Completion completion) {

@@ -1,15 +1,15 @@
 package io.fanout.worker;
 
 import io.fanout.core.Task;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Runs tasks on the worker pool, a slice per thread, and retries a failed task after an
@@ -36,39 +36,73 @@ final class TaskRunner {
     this.retryMaxMs = retryMaxMs;
   }
 
-  /** The outcome of each record's task, in record order. */
-  Future<List<Outcome>> run(List<KafkaConsumerRecord<String, String>> records) {
-    int slices = Math.min(records.size(), poolSize);
-    int sliceSize = (records.size() + slices - 1) / slices;
-    List<Future<List<Outcome>>> running = new ArrayList<>(slices);
-    for (int from = 0; from < records.size(); from += sliceSize) {
-      List<KafkaConsumerRecord<String, String>> slice =
-          records.subList(from, Math.min(records.size(), from + sliceSize));
-      running.add(pool.executeBlocking(() -> slice.stream().map(record -> attempt(record, taskOf(record), 1)).toList(),
-          false));
-    }
-    return Future.all(running).compose(all -> {
-      List<Future<Outcome>> settled = new ArrayList<>(records.size());
-      for (int i = 0; i < all.size(); i++) {
-        List<Outcome> slice = all.resultAt(i);
-        slice.forEach(outcome -> settled.add(retryIfAllowed(outcome)));
-      }
-      return Future.all(settled).map(done -> {
-        List<Outcome> outcomes = new ArrayList<>(settled.size());
-        settled.forEach(outcome -> outcomes.add(outcome.result()));
-        return outcomes;
-      });
-    });
+  /** Told, once per record, what came of it: its outcome, or null when it was given up unrun. */
+  interface Settled {
+    void settled(List<ConsumerRecord<String, String>> records, List<Outcome> outcomes);
   }
 
-  private Future<Outcome> retryIfAllowed(Outcome outcome) {
-    if (outcome.succeeded() || outcome.attempts() >= outcome.task().maxAttempts()) {
-      return Future.succeededFuture(outcome);
+  /**
+   * Runs records of one partition, in slices on the pool's threads. Each slice is reported as
+   * soon as it ends, and a task waiting for a retry later on its own, so a partition being given
+   * up ({@link PartitionWork#abandon()}) waits only for the tasks running at that moment: the
+   * others are not started.
+   */
+  void run(List<ConsumerRecord<String, String>> records, PartitionWork work, Settled settled) {
+    int slices = Math.min(records.size(), poolSize);
+    int sliceSize = (records.size() + slices - 1) / slices;
+    for (int from = 0; from < records.size(); from += sliceSize) {
+      List<ConsumerRecord<String, String>> slice = records.subList(from, Math.min(records.size(), from + sliceSize));
+      pool.<List<Outcome>>executeBlocking(() -> {
+        work.sliceStarted();
+        try {
+          List<ConsumerRecord<String, String>> reported = new ArrayList<>(slice.size());
+          List<Outcome> outcomes = new ArrayList<>(slice.size());
+          List<Outcome> toRetry = new ArrayList<>();
+          for (ConsumerRecord<String, String> record : slice) {
+            Outcome outcome = work.abandoned() ? null : attempt(record, taskOf(record), 1);
+            if (mayRetry(outcome)) {
+              toRetry.add(outcome);
+            } else {
+              reported.add(record);
+              outcomes.add(outcome);
+            }
+          }
+          settled.settled(reported, outcomes);
+          return toRetry;
+        } finally {
+          work.sliceEnded();
+        }
+      }, false)
+          .onSuccess(toRetry -> toRetry.forEach(failed -> retryLater(failed, work, settled)))
+          .onFailure(notRun -> settled.settled(slice, Collections.nCopies(slice.size(), null)));
     }
-    return vertx.timer(backoffMs(outcome.attempts()), TimeUnit.MILLISECONDS)
-        .compose(waited -> pool.executeBlocking(() -> attempt(outcome.record(), outcome.task(), outcome.attempts() + 1),
-            false))
-        .compose(this::retryIfAllowed);
+  }
+
+  private void retryLater(Outcome failed, PartitionWork work, Settled settled) {
+    vertx.timer(backoffMs(failed.attempts()), TimeUnit.MILLISECONDS)
+        .compose(waited -> pool.<Outcome>executeBlocking(() -> {
+          work.sliceStarted();
+          try {
+            Outcome next = work.abandoned() ? null : attempt(failed.record(), failed.task(), failed.attempts() + 1);
+            if (mayRetry(next)) {
+              return next;
+            }
+            settled.settled(List.of(failed.record()), Collections.singletonList(next));
+            return null;
+          } finally {
+            work.sliceEnded();
+          }
+        }, false))
+        .onSuccess(next -> {
+          if (next != null) {
+            retryLater(next, work, settled);
+          }
+        })
+        .onFailure(notRun -> settled.settled(List.of(failed.record()), Collections.singletonList(null)));
+  }
+
+  private static boolean mayRetry(Outcome outcome) {
+    return outcome != null && !outcome.succeeded() && outcome.attempts() < outcome.task().maxAttempts();
   }
 
   /** Exponential in the attempts made so far, capped, with "equal jitter" so retries spread out. */
@@ -77,7 +111,7 @@ final class TaskRunner {
     return exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
   }
 
-  private Outcome attempt(KafkaConsumerRecord<String, String> record, Task task, int attempt) {
+  private Outcome attempt(ConsumerRecord<String, String> record, Task task, int attempt) {
     if (task == null) {
       return failed(record, new Task("", record.offset(), 0, "", 1, new JsonObject(), null),
           "record at offset " + record.offset() + " is not a task", attempt);
@@ -96,11 +130,11 @@ final class TaskRunner {
     }
   }
 
-  private static Outcome failed(KafkaConsumerRecord<String, String> record, Task task, String error, int attempt) {
+  private static Outcome failed(ConsumerRecord<String, String> record, Task task, String error, int attempt) {
     return new Outcome(record, task, null, error, attempt, null, System.currentTimeMillis());
   }
 
-  private static Task taskOf(KafkaConsumerRecord<String, String> record) {
+  private static Task taskOf(ConsumerRecord<String, String> record) {
     try {
       return Task.fromJson(new JsonObject(record.value()));
     } catch (RuntimeException malformed) {

@@ -230,6 +230,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("offsets.topic.replication.factor", "1");
     p.put("transaction.state.log.replication.factor", "1");
     p.put("transaction.state.log.min.isr", "1");
+    // Workers' first transactions wait for this topic to be created: a few partitions do for one node.
+    p.put("transaction.state.log.num.partitions", "4");
     p.put("default.replication.factor", "1");
     p.put("min.insync.replicas", "1");
     p.put("num.partitions", "1");

@@ -26,6 +26,8 @@ final class JobLog implements AutoCloseable {
         ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        // Workers write the log in transactions: an aborted attempt's outcome is not a finish time.
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000"));
   }
 

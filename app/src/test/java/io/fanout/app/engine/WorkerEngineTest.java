@@ -54,7 +54,7 @@ class WorkerEngineTest {
     assertThat(job.getString("status")).isEqualTo("completed");
     assertThat(job.getLong("done")).isEqualTo(100_000L);
     assertThat(job.getLong("failed")).isZero();
-    long records = Await.result(kafka.records(Topics.log(job.getString("id")), 1));
+    long records = kafka.logRecords(job.getString("id"));
     assertThat(records).as("100,000 task records and one lifecycle record").isEqualTo(100_001L);
   }
 

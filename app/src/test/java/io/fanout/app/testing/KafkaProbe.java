@@ -33,7 +33,11 @@ public final class KafkaProbe implements AutoCloseable {
     return admin;
   }
 
-  /** Records written to the topic's first {@code partitions} partitions; 0 while the topic does not exist. */
+  /**
+   * Records written to the topic's first {@code partitions} partitions, as end offsets; 0 while the
+   * topic does not exist. Only for topics written without transactions (task topics): in a log or
+   * jobs.dlq commit markers take offsets too, so count those with {@link #logRecords} or {@link #readAll}.
+   */
   public Future<Long> records(String topic, int partitions) {
     Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
     for (int p = 0; p < partitions; p++) {
@@ -53,7 +57,12 @@ public final class KafkaProbe implements AutoCloseable {
     return taskRecords(jobId, app.settings().integer(Settings.TASK_PARTITIONS));
   }
 
-  /** Every record of partition 0 of the topic, read from the beginning. */
+  /** Committed records of a job's log topic, counted one by one. */
+  public long logRecords(String jobId) {
+    return readAll(Topics.log(jobId)).size();
+  }
+
+  /** Every committed record of partition 0 of the topic, read from the beginning (read_committed). */
   public List<KafkaConsumerRecord<String, String>> readAll(String topic) {
     Map<String, String> config = KafkaClients.consumer(app.settings(), "probe-reader", "unused");
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -65,7 +74,8 @@ public final class KafkaProbe implements AutoCloseable {
       Await.result(consumer.assign(partition));
       long end = Await.result(consumer.endOffsets(partition));
       Await.result(consumer.seek(partition, 0));
-      while (records.size() < end) {
+      // Commit markers take offsets but are no records: read to the position, not to a count.
+      while (Await.result(consumer.position(partition)) < end) {
         KafkaConsumerRecords<String, String> batch = Await.result(consumer.poll(Duration.ofMillis(500)));
         for (int i = 0; i < batch.size(); i++) {
           records.add(batch.recordAt(i));

@@ -1,0 +1,452 @@
+package io.fanout.worker;
+
+import io.fanout.core.Topics;
+import io.fanout.worker.OutcomeRecorder.Counted;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of the workers' consumer group, with a thread of its own that alone touches its
+ * Kafka consumer and transactional producer. Polled tasks run on the worker pool; every
+ * {@code commitIntervalMs} the outcomes below each partition's first unfinished record are
+ * counted in Redis and then, in one Kafka transaction, logged together with the offsets that
+ * move past them. A task is therefore logged exactly once: either its transaction committed and
+ * it never runs again, or it did not and the task runs again, to be logged then.
+ *
+ * <p>Partitions are given up the same way: in a rebalance the tasks not yet started are left to
+ * the next owner, the running ones are finished, and everything finished is committed before the
+ * rebalance goes on; at shutdown all tasks in hand are finished first. Fetching pauses (while
+ * polling goes on, so the group keeps the member) when too many tasks are in hand or an operator
+ * paused the workers. Anything unexpected closes the consumer without committing and starts a
+ * new one: the group hands its partitions out again from their committed offsets.
+ */
+final class TaskConsumer {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
+  private static final Duration BUSY_POLL = Duration.ofMillis(5);
+  private static final Duration IDLE_POLL = Duration.ofMillis(100);
+  private static final long CONTEXT_TIMEOUT_MS = 10_000;
+  private static final long RESTART_DELAY_MS = 1_000;
+
+  /**
+   * Records of one partition back from the runner: with their outcomes (null for a record not
+   * run), or not wanted, because their job was cancelled.
+   */
+  private record Returned(PartitionWork work, List<ConsumerRecord<String, String>> records, boolean wanted,
+      List<Outcome> outcomes) {}
+
+  private final Context context;
+  private final String workerId;
+  private final TaskRunner runner;
+  private final LiveJobs liveJobs;
+  private final OutcomeRecorder recorder;
+  private final Supplier<KafkaConsumer<String, String>> newConsumer;
+  private final Supplier<KafkaProducer<String, String>> newProducer;
+  private final int maxInHand;
+  private final long commitIntervalMs;
+  private final long drainTimeoutMs;
+
+  private final Map<TopicPartition, PartitionWork> works = new HashMap<>();
+  private final BlockingQueue<Returned> returns = new LinkedBlockingQueue<>();
+  private final AtomicBoolean lookForTopics = new AtomicBoolean();
+  private final AtomicLong tasksDone = new AtomicLong();
+  private final AtomicLong tasksFailed = new AtomicLong();
+  private final Promise<Void> joined = Promise.promise();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private volatile boolean pausedByOperator;
+  private volatile boolean stopping;
+  private volatile int inHand;
+  private KafkaConsumer<String, String> consumer;
+  private KafkaProducer<String, String> producer;
+  private boolean fetchPaused;
+  private boolean hasJoined;
+  private long lastRecordedAt;
+
+  TaskConsumer(Context context, String workerId, TaskRunner runner, LiveJobs liveJobs, OutcomeRecorder recorder,
+      Supplier<KafkaConsumer<String, String>> newConsumer, Supplier<KafkaProducer<String, String>> newProducer,
+      int maxInHand, long commitIntervalMs, long drainTimeoutMs) {
+    this.context = context;
+    this.workerId = workerId;
+    this.runner = runner;
+    this.liveJobs = liveJobs;
+    this.recorder = recorder;
+    this.newConsumer = newConsumer;
+    this.newProducer = newProducer;
+    this.maxInHand = maxInHand;
+    this.commitIntervalMs = commitIntervalMs;
+    this.drainTimeoutMs = drainTimeoutMs;
+  }
+
+  /** Starts the consumer's thread; resolves once it has joined the group's subscription. */
+  Future<Void> start() {
+    Thread thread = new Thread(this::run, "fanout-consumer-" + workerId);
+    thread.start();
+    return joined.future();
+  }
+
+  /** Finishes the tasks in hand, commits them and leaves the group; resolves when done. */
+  Future<Void> stop() {
+    stopping = true;
+    return Future.fromCompletionStage(stopped, context);
+  }
+
+  /** Subscribing again makes the consumer fetch metadata at once and so find a new job's topic. */
+  void lookForNewTopics() {
+    lookForTopics.set(true);
+  }
+
+  void operatorPause(boolean paused) {
+    pausedByOperator = paused;
+  }
+
+  long tasksDone() {
+    return tasksDone.get();
+  }
+
+  long tasksFailed() {
+    return tasksFailed.get();
+  }
+
+  /** Tasks fetched and not yet recorded. */
+  int inHand() {
+    return inHand;
+  }
+
+  private void run() {
+    try {
+      while (!stopping) {
+        try {
+          session();
+        } catch (Exception | LinkageError unexpected) {
+          closeWithoutCommitting();
+          if (!hasJoined) {
+            // Never got going (no broker?): the deployment fails, and this thread ends.
+            stopping = true;
+            context.runOnContext(v -> joined.tryFail(unexpected));
+          } else {
+            LOG.error("Worker {} restarts its consumer after: {}", workerId, unexpected.toString(), unexpected);
+            sleepBeforeRestart();
+          }
+        }
+      }
+    } finally {
+      stopped.complete(null);
+    }
+  }
+
+  /** One consumer and producer, from joining the group to leaving it. */
+  private void session() {
+    producer = newProducer.get();
+    producer.initTransactions();
+    consumer = newConsumer.get();
+    consumer.subscribe(Topics.TASKS_PATTERN, rebalanceListener());
+    fetchPaused = false;
+    hasJoined = true;
+    context.runOnContext(v -> joined.tryComplete());
+    while (!stopping) {
+      if (lookForTopics.getAndSet(false)) {
+        consumer.subscribe(Topics.TASKS_PATTERN, rebalanceListener());
+      }
+      applyBackpressure();
+      ConsumerRecords<String, String> polled = consumer.poll(busy() ? BUSY_POLL : IDLE_POLL);
+      hand(polled);
+      takeReturns(0);
+      if (System.currentTimeMillis() - lastRecordedAt >= commitIntervalMs) {
+        recordAndCommit();
+      }
+    }
+    awaitReturns(() -> works.values().stream().allMatch(work -> work.unfinished() == 0), drainTimeoutMs);
+    leave(works.keySet(), true);
+    consumer.close();
+    producer.close();
+  }
+
+  private ConsumerRebalanceListener rebalanceListener() {
+    return new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+          LOG.info("Worker {} takes {}", workerId, partitions);
+        }
+        partitions.forEach(partition -> works.put(partition, new PartitionWork(partition)));
+        if (fetchPaused) {
+          consumer.pause(partitions);
+        }
+      }
+
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        leave(partitions, true);
+      }
+
+      @Override
+      public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        leave(partitions, false);
+      }
+    };
+  }
+
+  /**
+   * Gives partitions up: their tasks not yet started are left to the next owner, and, when they
+   * were revoked rather than lost, the running ones are awaited and everything finished is
+   * committed first.
+   */
+  private void leave(Collection<TopicPartition> partitions, boolean commitFirst) {
+    List<PartitionWork> leaving = partitions.stream().map(works::get).filter(Objects::nonNull).toList();
+    if (!leaving.isEmpty()) {
+      LOG.info("Worker {} gives up {}{}", workerId, partitions, commitFirst ? "" : " (lost)");
+    }
+    leaving.forEach(PartitionWork::abandon);
+    if (commitFirst && !leaving.isEmpty()) {
+      awaitReturns(() -> leaving.stream().allMatch(work -> work.runningSlices() == 0), drainTimeoutMs);
+      takeReturns(0);
+      recordAndCommit();
+    }
+    List.copyOf(partitions).forEach(works::remove);
+  }
+
+  private boolean busy() {
+    for (PartitionWork work : works.values()) {
+      if (work.unfinished() > 0 || work.heldOutcomes() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Hands polled records to the runner, a batch per partition, each on the verticle's context. */
+  private void hand(ConsumerRecords<String, String> polled) {
+    for (TopicPartition partition : polled.partitions()) {
+      PartitionWork work = works.get(partition);
+      List<ConsumerRecord<String, String>> records = polled.records(partition);
+      if (work == null || records.isEmpty()) {
+        continue;
+      }
+      records.forEach(record -> work.started(record.offset()));
+      String jobId = Topics.jobIdOfTasks(partition.topic());
+      context.runOnContext(v -> liveJobs.isLive(jobId)
+          // Not knowing (Redis away) runs the tasks: counting them waits for Redis anyway.
+          .otherwise(true)
+          .onSuccess(live -> {
+            if (live) {
+              runner.run(records, work, (settled, outcomes) -> returns.add(new Returned(work, settled, true, outcomes)));
+            } else {
+              returns.add(new Returned(work, records, false, null));
+            }
+          }));
+    }
+  }
+
+  /** Takes back what the runner finished, waiting up to {@code waitMs} for the first of it. */
+  private void takeReturns(long waitMs) {
+    try {
+      Returned returned = waitMs > 0 ? returns.poll(waitMs, TimeUnit.MILLISECONDS) : returns.poll();
+      while (returned != null) {
+        apply(returned);
+        returned = returns.poll();
+      }
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void apply(Returned returned) {
+    PartitionWork work = returned.work();
+    if (work != works.get(work.partition())) {
+      return; // given up since: its next owner runs these tasks again
+    }
+    for (int i = 0; i < returned.records().size(); i++) {
+      long offset = returned.records().get(i).offset();
+      Outcome outcome = returned.wanted() ? returned.outcomes().get(i) : null;
+      if (!returned.wanted()) {
+        work.finished(offset, null); // the job was cancelled: nothing to do or record
+      } else if (outcome != null) {
+        work.finished(offset, outcome);
+        (outcome.succeeded() ? tasksDone : tasksFailed).incrementAndGet();
+      }
+      // Otherwise the task did not run (its partition is being given up): it stays unfinished.
+    }
+  }
+
+  private void awaitReturns(BooleanSupplier done, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (!done.getAsBoolean() && System.currentTimeMillis() < deadline) {
+      takeReturns(Math.min(50, Math.max(1, deadline - System.currentTimeMillis())));
+    }
+  }
+
+  /**
+   * Counts the recordable outcomes in Redis, then logs them and commits the offsets past them
+   * in one transaction. If counting fails they wait for the next round; if the transaction
+   * fails, every partition goes back to its committed offset and its tasks run again (counting
+   * is idempotent, and what was counted but not logged is logged by the next run).
+   */
+  private void recordAndCommit() {
+    lastRecordedAt = System.currentTimeMillis();
+    Map<PartitionWork, List<Outcome>> taken = new HashMap<>();
+    Map<String, List<Outcome>> byJob = new LinkedHashMap<>();
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (PartitionWork work : works.values()) {
+      List<Outcome> recordable = work.takeRecordable();
+      if (!recordable.isEmpty()) {
+        taken.put(work, recordable);
+        recordable.forEach(outcome -> byJob.computeIfAbsent(outcome.task().jobId(), id -> new ArrayList<>())
+            .add(outcome));
+      }
+      long committable = work.committable();
+      if (committable >= 0) {
+        offsets.put(work.partition(), new OffsetAndMetadata(committable));
+      }
+    }
+    updateInHand();
+    if (offsets.isEmpty() && byJob.isEmpty()) {
+      return;
+    }
+    List<Counted> counted;
+    try {
+      counted = onContext(() -> Future.all(byJob.entrySet().stream()
+          .map(job -> recorder.count(job.getKey(), job.getValue()))
+          .toList()).map(all -> all.<Counted>list()));
+    } catch (Exception redisAway) {
+      LOG.warn("Worker {} will count its finished tasks again: {}", workerId, redisAway.toString());
+      taken.forEach(PartitionWork::putBack);
+      return;
+    }
+    try {
+      producer.beginTransaction();
+      counted.forEach(batch -> batch.records().forEach(producer::send));
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      }
+      producer.commitTransaction();
+    } catch (KafkaException failed) {
+      LOG.warn("Worker {} runs its uncommitted tasks again after a failed transaction: {}", workerId,
+          failed.toString());
+      abortOrReplaceProducer();
+      rewind();
+      return;
+    }
+    offsets.forEach((partition, offset) -> works.get(partition).committed(offset.offset()));
+    try {
+      onContext(() -> Future.all(counted.stream().map(recorder::announce).toList()));
+    } catch (Exception notTold) {
+      // Counted and logged; only the marks and notices are missing, and a progress update follows.
+      LOG.warn("Worker {} could not announce recorded tasks: {}", workerId, notTold.toString());
+    }
+  }
+
+  private void abortOrReplaceProducer() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException fatal) {
+      // Fenced or in an unrecoverable state: only a new producer can go on.
+      producer.close(Duration.ZERO);
+      producer = newProducer.get();
+      producer.initTransactions();
+    }
+  }
+
+  /** Starts every partition over from its committed offset. */
+  private void rewind() {
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(works.keySet());
+    for (TopicPartition partition : List.copyOf(works.keySet())) {
+      works.get(partition).abandon();
+      works.put(partition, new PartitionWork(partition));
+      OffsetAndMetadata offset = committed.get(partition);
+      if (offset != null) {
+        consumer.seek(partition, offset);
+      } else {
+        consumer.seekToBeginning(List.of(partition));
+      }
+    }
+  }
+
+  /** Stops fetching while paused or with too many tasks in hand; polling goes on, so the group keeps us. */
+  private void applyBackpressure() {
+    updateInHand();
+    boolean shouldPause = pausedByOperator || inHand >= maxInHand;
+    boolean mayResume = !pausedByOperator && inHand <= maxInHand / 2;
+    if (!fetchPaused && shouldPause) {
+      fetchPaused = true;
+      consumer.pause(consumer.assignment());
+    } else if (fetchPaused && mayResume) {
+      fetchPaused = false;
+      consumer.resume(consumer.assignment());
+    }
+  }
+
+  private void updateInHand() {
+    int total = 0;
+    for (PartitionWork work : works.values()) {
+      total += work.unfinished() + work.heldOutcomes();
+    }
+    inHand = total;
+  }
+
+  /** Runs Vert.x work (Redis, the event bus) on the verticle's context and waits for it here. */
+  private <T> T onContext(Supplier<Future<T>> work) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    context.runOnContext(v -> work.get().onComplete(done -> {
+      if (done.succeeded()) {
+        result.complete(done.result());
+      } else {
+        result.completeExceptionally(done.cause());
+      }
+    }));
+    return result.get(CONTEXT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void closeWithoutCommitting() {
+    works.values().forEach(PartitionWork::abandon);
+    works.clear();
+    try {
+      if (consumer != null) {
+        consumer.close(Duration.ZERO);
+      }
+    } catch (RuntimeException ignored) {
+      // Closing is best effort here: the group notices a silent member by its session timeout.
+    }
+    try {
+      if (producer != null) {
+        producer.close(Duration.ZERO);
+      }
+    } catch (RuntimeException ignored) {
+      // As above: an open transaction is aborted by its timeout.
+    }
+  }
+
+  private void sleepBeforeRestart() {
+    try {
+      Thread.sleep(RESTART_DELAY_MS);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+}

@@ -1,5 +1,7 @@
 // One job's log, a page at a time, read from GET /jobs/<id>/log?from=&limit=, which answers
-// {records: [{offset, record}], next, end}: offsets in the job's log topic.
+// {records: [{offset, record}], next, end}: offsets in the job's log topic. Offsets are not record
+// numbers (each transaction's commit marker takes one), so the pager counts the records it has
+// paged past itself.
 
 import { api, Unreachable } from './api.js';
 import { el, setText } from './dom.js';
@@ -11,6 +13,7 @@ export class LogPager {
   constructor(jobId) {
     this.jobId = jobId;
     this.from = 0;
+    this.first = 1;
     this.earlier = [];
     this.next = null;
     this.rows = el('tbody');
@@ -28,23 +31,25 @@ export class LogPager {
   }
 
   open() {
-    this.load(this.from);
+    this.load(0);
   }
 
   showEarlier() {
     if (this.earlier.length > 0) {
-      this.load(this.earlier.pop(), false);
+      const page = this.earlier.pop();
+      this.load(page.from, false, page.first);
     }
   }
 
   showLater() {
     if (this.next != null) {
-      this.earlier.push(this.from);
-      this.load(this.next, false);
+      this.earlier.push({ from: this.from, first: this.first });
+      this.load(this.next, false, this.first + this.rows.childElementCount);
     }
   }
 
-  async load(from, resetHistory = true) {
+  /** Shows the page at offset {@code from}, whose first record is record number {@code first}. */
+  async load(from, resetHistory = true, first = 1) {
     if (resetHistory) {
       this.earlier = [];
     }
@@ -74,12 +79,13 @@ export class LogPager {
     const end = Number.isFinite(answer.body.end) ? answer.body.end : null;
     const next = Number.isFinite(answer.body.next) ? answer.body.next : from + records.length;
     this.from = from;
+    this.first = first;
     // More to read while the page was full, or short of the end the server reported.
     this.next = records.length > 0 && (end == null ? records.length === PAGE_SIZE : next < end) ? next : null;
     this.rows.replaceChildren(...records.map((entry) => this.row(entry)));
     setText(this.note, records.length === 0 ? 'No records here yet.' : '');
     setText(this.position, records.length === 0 ? ''
-      : `records ${format.count(from + 1)}–${format.count(from + records.length)}${end == null ? '' : ` of ${format.count(end)}`}`);
+      : `records ${format.count(first)}–${format.count(first + records.length - 1)}`);
     this.back.disabled = this.earlier.length === 0;
     this.forward.disabled = this.next == null;
   }

@@ -303,9 +303,8 @@ final class TaskConsumer {
 
   /**
    * Counts the recordable outcomes in Redis, then logs them and commits the offsets past them
-   * in one transaction. If counting fails they wait for the next round; if the transaction
-   * fails, every partition goes back to its committed offset and its tasks run again (counting
-   * is idempotent, and what was counted but not logged is logged by the next run).
+   * in one transaction. If either step fails, they wait for the next round: counting is
+   * idempotent, and what was counted but not logged is logged then.
    */
   private void recordAndCommit() {
     lastRecordedAt = System.currentTimeMillis();
@@ -346,10 +345,12 @@ final class TaskConsumer {
       }
       producer.commitTransaction();
     } catch (KafkaException failed) {
-      LOG.warn("Worker {} runs its uncommitted tasks again after a failed transaction: {}", workerId,
-          failed.toString());
+      // Typically a rebalance moved the group to a new generation under this transaction. It is
+      // aborted, so nothing of it is visible; the outcomes wait for the next round, where Redis
+      // answers that they are counted but not logged.
+      LOG.warn("Worker {} will record its finished tasks again: {}", workerId, failed.toString());
       abortOrReplaceProducer();
-      rewind();
+      taken.forEach(PartitionWork::putBack);
       return;
     }
     offsets.forEach((partition, offset) -> works.get(partition).committed(offset.offset()));
@@ -369,21 +370,6 @@ final class TaskConsumer {
       producer.close(Duration.ZERO);
       producer = newProducer.get();
       producer.initTransactions();
-    }
-  }
-
-  /** Starts every partition over from its committed offset. */
-  private void rewind() {
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(works.keySet());
-    for (TopicPartition partition : List.copyOf(works.keySet())) {
-      works.get(partition).abandon();
-      works.put(partition, new PartitionWork(partition));
-      OffsetAndMetadata offset = committed.get(partition);
-      if (offset != null) {
-        consumer.seek(partition, offset);
-      } else {
-        consumer.seekToBeginning(List.of(partition));
-      }
     }
   }
 

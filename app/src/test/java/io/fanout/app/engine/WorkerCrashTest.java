@@ -32,16 +32,16 @@ class WorkerCrashTest {
   @DisplayName("with one of two workers killed by SIGKILL, done never passes 100,000, ends exactly there, and the log holds each task once")
   void killedWorkersTasksRunElsewhere() throws Exception {
     JsonObject shared = new JsonObject().put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB));
-    try (FanoutUnderTest survivor = FanoutUnderTest.onSharedBackends(shared)) {
-      ChildFanout doomed = ChildFanout.start("worker-crash-child", List.of("-Xmx256m"), List.of("--roles", "worker"),
+    try (FanoutUnderTest survivor = FanoutUnderTest.onSharedBackends(shared);
+        ChildFanout doomed = ChildFanout.start("worker-crash-child", List.of("-Xmx256m"), List.of("--roles", "worker"),
           Map.of(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB),
               Settings.KAFKA_BOOTSTRAP_SERVERS, SharedBackends.bootstrapServers(),
-              Settings.DISPATCH_INSTANCES, "0"));
+              Settings.DISPATCH_INSTANCES, "0"))) {
       doomed.awaitLog("joined group", Duration.ofSeconds(60));
       String id = survivor.submit(new JsonObject().put("type", "sleep").put("count", TOTAL)
           .put("payload", new JsonObject().put("ms", 1)));
       // Killed once it holds part of the job and has worked on it for a while.
-      doomed.awaitLog("takes [" + Topics.tasks(id), Duration.ofSeconds(60));
+      doomed.awaitLog(Topics.tasks(id), Duration.ofSeconds(60));
       long doneWhenShared = survivor.get("/jobs/" + id).bodyAsJsonObject().getLong("done");
       Await.until(() -> survivor.http().get("/jobs/" + id).send().map(r -> r.bodyAsJsonObject()),
           job -> job.getLong("done") >= doneWhenShared + TOTAL / 10, Duration.ofSeconds(120));

@@ -67,12 +67,12 @@ class WebUiTest {
     assertThat(page.doneSeenSinceLoad(jobId)).isSorted();
 
     page.card(jobId).findElement(By.cssSelector("button.log")).click();
-    awaitLogPosition(jobId, "records 1–20 of 3,001");
+    awaitLogPosition(jobId, "records 1–20");
     assertThat(page.card(jobId).findElements(By.cssSelector(".log-panel tbody tr"))).hasSize(20);
     page.card(jobId).findElement(By.cssSelector("button.log-later")).click();
-    awaitLogPosition(jobId, "records 21–40 of 3,001");
+    awaitLogPosition(jobId, "records 21–40");
     page.card(jobId).findElement(By.cssSelector("button.log-earlier")).click();
-    awaitLogPosition(jobId, "records 1–20 of 3,001");
+    awaitLogPosition(jobId, "records 1–20");
   }
 
   @Test

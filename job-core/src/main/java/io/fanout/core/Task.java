@@ -1,10 +1,13 @@
 package io.fanout.core;
 
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 /**
- * One unit of a job's work, as carried by a record of {@code job.<id>.tasks} (key: the index).
- * It carries what a worker needs to run it and to know whether it finishes a single-task job.
+ * One unit of a job's work. A record of {@code job.<id>.tasks} carries only what differs between
+ * a job's tasks: its key is the task's index, its value the dataset item as JSON (none for an
+ * iteration job). A worker reads the rest (type, payload, total, attempts) once per job from the
+ * job itself, so millions of records do not repeat it and no task is parsed twice.
  *
  * @param item the dataset item this task processes, or null for iteration jobs
  */
@@ -21,14 +24,9 @@ public record Task(String jobId, long index, long total, String type, int maxAtt
         .put("item", item);
   }
 
-  public static Task fromJson(JsonObject json) {
-    return new Task(
-        json.getString("jobId"),
-        json.getLong("index"),
-        json.getLong("total"),
-        json.getString("type"),
-        json.getInteger("maxAttempts", 1),
-        json.getJsonObject("payload", new JsonObject()),
-        json.getValue("item"));
+  /** The task with this index of the job, with its item given as JSON (null for an iteration job). */
+  public static Task of(Job job, long index, String itemJson) {
+    return new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(),
+        itemJson == null ? null : Json.decodeValue(itemJson));
   }
 }

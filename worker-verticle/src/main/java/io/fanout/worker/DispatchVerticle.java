@@ -14,7 +14,6 @@ import io.fanout.core.Task;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.NewTopic;
@@ -178,18 +177,17 @@ public class DispatchVerticle extends VerticleBase {
 
   /**
    * Sends one window of tasks: indexes [from, to), or the given indexes of a retry run, with
-   * their items read from Redis for a dataset job.
+   * their items read from Redis for a dataset job. A record is the task's index and its item,
+   * as {@link Task} describes.
    */
   private Future<?> sendWindow(Job job, Future<List<Long>> retryIndexes, long from, long to) {
     return retryIndexes.compose(retried -> {
       List<Long> indexes = retried != null ? retried : LongStream.range(from, to).boxed().toList();
       return itemsOf(job, indexes, retried != null ? null : from).compose(items -> {
+        String topic = Topics.tasks(job.id());
         List<ProducerRecord<String, String>> records = new ArrayList<>(indexes.size());
         for (int i = 0; i < indexes.size(); i++) {
-          long index = indexes.get(i);
-          Object item = items == null ? null : Json.decodeValue(items.get(i));
-          Task task = new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(), item);
-          records.add(new ProducerRecord<>(Topics.tasks(job.id()), Long.toString(index), task.toJson().encode()));
+          records.add(new ProducerRecord<>(topic, Long.toString(indexes.get(i)), items == null ? null : items.get(i)));
         }
         return producer.sendAll(records);
       });

@@ -1,5 +1,6 @@
 package io.fanout.worker;
 
+import io.fanout.core.Job;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.vertx.core.Future;
@@ -7,16 +8,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Which jobs still want their tasks run, as this worker knows it: those running, and those
- * finished, whose remaining records are tasks re-delivered after a crash, to be logged. A
- * cancelled job's tasks are skipped. Workers check this without asking Redis for every poll: a
- * job is re-checked at most once per {@code recheckMs}, and a cancel broadcast ends it at once.
+ * Which jobs still want their tasks run, as this worker knows it, and what their tasks are
+ * (type, payload, total: task records carry only the index and item). Wanted are the jobs
+ * running, and those finished, whose remaining records are tasks re-delivered after a crash, to
+ * be logged. A cancelled job's tasks are skipped. Workers ask Redis at most once per
+ * {@code recheckMs} per job, and a cancel broadcast ends a job at once.
  */
 final class LiveJobs {
   /** Jobs remembered; the oldest are forgotten first, and asked about again if they come back. */
   private static final int REMEMBERED = 10_000;
 
-  private record Entry(boolean live, long checkedAt) {}
+  /** The job, or null when its tasks are not wanted. */
+  private record Entry(Job job, long checkedAt) {}
 
   private final JobStore store;
   private final long recheckMs;
@@ -32,23 +35,24 @@ final class LiveJobs {
     this.recheckMs = recheckMs;
   }
 
-  Future<Boolean> isLive(String jobId) {
+  /** The job, if its tasks are to be run; else null. */
+  Future<Job> wanted(String jobId) {
     Entry entry = known.get(jobId);
     long now = System.currentTimeMillis();
-    if (entry != null && (!entry.live() || now - entry.checkedAt() < recheckMs)) {
-      return Future.succeededFuture(entry.live());
+    if (entry != null && (entry.job() == null || now - entry.checkedAt() < recheckMs)) {
+      return Future.succeededFuture(entry.job());
     }
     return store.find(jobId).map(job -> {
-      boolean live = job != null && (job.status() == JobState.RUNNING || job.status() == JobState.COMPLETED
+      boolean wanted = job != null && (job.status() == JobState.RUNNING || job.status() == JobState.COMPLETED
           || job.status() == JobState.FAILED);
-      known.put(jobId, new Entry(live, now));
-      return live;
+      known.put(jobId, new Entry(wanted ? job : null, now));
+      return wanted ? job : null;
     });
   }
 
   /** The job was cancelled: skip whatever of it is still in Kafka. */
   void ended(String jobId) {
-    known.put(jobId, new Entry(false, System.currentTimeMillis()));
+    known.put(jobId, new Entry(null, System.currentTimeMillis()));
   }
 
   /** The job runs again (its failed tasks are retried): ask Redis next time. */

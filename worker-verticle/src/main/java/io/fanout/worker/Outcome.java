@@ -13,6 +13,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 record Outcome(ConsumerRecord<String, String> record, Task task, JsonObject result, String error, int attempts,
     Double addsToSum, long finishedAt) {
 
+  /** What a record that is no task (not written by a dispatcher) comes to: nothing to count or log. */
+  static Outcome notATask(ConsumerRecord<String, String> record) {
+    return new Outcome(record, null, null, "not a task", 1, null, System.currentTimeMillis());
+  }
+
+  boolean isTask() {
+    return task != null;
+  }
+
   boolean succeeded() {
     return error == null;
   }

@@ -3,7 +3,6 @@ package io.fanout.worker;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -12,7 +11,7 @@ import org.apache.kafka.common.TopicPartition;
  * unfinished record, and a finished task's outcome waits until then too: it is logged in the
  * same Kafka transaction that commits past it, so a task whose log record is committed never
  * runs again, and one that runs again was never logged. Used by the consumer's thread only,
- * except the abandoned flag and the count of running slices, which the task pool shares.
+ * except {@link #mayStart} and {@link #abandon}, which the task pool shares.
  */
 final class PartitionWork {
   /** Offsets at most this far behind the first unfinished one are dropped from the bitmap. */
@@ -25,9 +24,10 @@ final class PartitionWork {
   private int unfinishedCount;
   private long nextFetched = -1;
   private long committed = -1;
-  private final AtomicInteger runningSlices = new AtomicInteger();
+  /** Guarded by this: the highest offset a pool thread started, and, once given up, the last one that may start. */
+  private long highestStarted = -1;
+  private long fence = Long.MAX_VALUE;
   private final List<Outcome> outcomes = new ArrayList<>();
-  private volatile boolean abandoned;
 
   PartitionWork(TopicPartition partition) {
     this.partition = partition;
@@ -108,29 +108,34 @@ final class PartitionWork {
     return outcomes.size();
   }
 
+  /** Asked by a pool thread before it runs the record at this offset. */
+  synchronized boolean mayStart(long offset) {
+    if (offset > fence) {
+      return false;
+    }
+    highestStarted = Math.max(highestStarted, offset);
+    return true;
+  }
+
   /**
-   * A pool thread starts on some of this partition's records. It counts itself in before it
-   * looks at {@link #abandoned()}, so whoever abandons the partition and then sees no slice
-   * running knows that none will start.
+   * The partition is being given up. Records past the highest one started are left to its next
+   * owner; those before it still run, so that everything that ran can be committed: a finished
+   * task above an unfinished one could not be.
    */
-  void sliceStarted() {
-    runningSlices.incrementAndGet();
+  synchronized void abandon() {
+    fence = Math.min(fence, highestStarted);
   }
 
-  void sliceEnded() {
-    runningSlices.decrementAndGet();
+  synchronized boolean abandoned() {
+    return fence != Long.MAX_VALUE;
   }
 
-  int runningSlices() {
-    return runningSlices.get();
-  }
-
-  /** The partition is being given up: tasks not yet started are left to its next owner. */
-  void abandon() {
-    abandoned = true;
-  }
-
-  boolean abandoned() {
-    return abandoned;
+  /** Whether every record that may still start has finished (once abandoned). */
+  boolean finishedUpToFence() {
+    long lastAllowed;
+    synchronized (this) {
+      lastAllowed = fence;
+    }
+    return unfinishedCount == 0 || safeToCommit() > lastAllowed;
   }
 }

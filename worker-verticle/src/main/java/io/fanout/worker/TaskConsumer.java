@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * move past them. A task is therefore logged exactly once: either its transaction committed and
  * it never runs again, or it did not and the task runs again, to be logged then.
  *
- * <p>Partitions are given up the same way: in a rebalance the tasks not yet started are left to
- * the next owner, the running ones are finished, and everything finished is committed before the
- * rebalance goes on; at shutdown all tasks in hand are finished first. Fetching pauses (while
+ * <p>Partitions are given up the same way: in a rebalance the tasks past the last one started are
+ * left to the next owner, the ones before it are finished, and everything finished is committed
+ * before the rebalance goes on; at shutdown all tasks in hand are finished first. Fetching pauses (while
  * polling goes on, so the group keeps the member) when too many tasks are in hand or an operator
  * paused the workers. Anything unexpected closes the consumer without committing and starts a
  * new one: the group hands its partitions out again from their committed offsets.
@@ -53,6 +54,7 @@ final class TaskConsumer {
   private static final Duration IDLE_POLL = Duration.ofMillis(100);
   private static final long CONTEXT_TIMEOUT_MS = 10_000;
   private static final long RESTART_DELAY_MS = 1_000;
+  private static final long REDIS_RETRY_MS = 1_000;
 
   /**
    * Records of one partition back from the runner: with their outcomes (null for a record not
@@ -213,9 +215,8 @@ final class TaskConsumer {
   }
 
   /**
-   * Gives partitions up: their tasks not yet started are left to the next owner, and, when they
-   * were revoked rather than lost, the running ones are awaited and everything finished is
-   * committed first.
+   * Gives partitions up: their tasks past the last one started are left to the next owner, and,
+   * when they were revoked rather than lost, the others are finished and committed first.
    */
   private void leave(Collection<TopicPartition> partitions, boolean commitFirst) {
     List<PartitionWork> leaving = partitions.stream().map(works::get).filter(Objects::nonNull).toList();
@@ -224,8 +225,7 @@ final class TaskConsumer {
     }
     leaving.forEach(PartitionWork::abandon);
     if (commitFirst && !leaving.isEmpty()) {
-      awaitReturns(() -> leaving.stream().allMatch(work -> work.runningSlices() == 0), drainTimeoutMs);
-      takeReturns(0);
+      awaitReturns(() -> leaving.stream().allMatch(PartitionWork::finishedUpToFence), drainTimeoutMs);
       recordAndCommit();
     }
     List.copyOf(partitions).forEach(works::remove);
@@ -250,17 +250,25 @@ final class TaskConsumer {
       }
       records.forEach(record -> work.started(record.offset()));
       String jobId = Topics.jobIdOfTasks(partition.topic());
-      context.runOnContext(v -> liveJobs.isLive(jobId)
-          // Not knowing (Redis away) runs the tasks: counting them waits for Redis anyway.
-          .otherwise(true)
-          .onSuccess(live -> {
-            if (live) {
-              runner.run(records, work, (settled, outcomes) -> returns.add(new Returned(work, settled, true, outcomes)));
-            } else {
-              returns.add(new Returned(work, records, false, null));
-            }
-          }));
+      context.runOnContext(v -> runWhenKnown(jobId, records, work));
     }
+  }
+
+  /** On the context: runs the records once Redis says what their job is and that it wants them. */
+  private void runWhenKnown(String jobId, List<ConsumerRecord<String, String>> records, PartitionWork work) {
+    liveJobs.wanted(jobId).onComplete(wanted -> {
+      if (wanted.succeeded() && wanted.result() != null) {
+        runner.run(wanted.result(), records, work,
+            (settled, outcomes) -> returns.add(new Returned(work, settled, true, outcomes)));
+      } else if (wanted.succeeded()) {
+        returns.add(new Returned(work, records, false, null));
+      } else if (work.abandoned()) {
+        returns.add(new Returned(work, records, true, Collections.nCopies(records.size(), null)));
+      } else {
+        LOG.warn("Worker {} waits for Redis to run tasks of job {}: {}", workerId, jobId, wanted.cause().toString());
+        context.owner().setTimer(REDIS_RETRY_MS, tick -> runWhenKnown(jobId, records, work));
+      }
+    });
   }
 
   /** Takes back what the runner finished, waiting up to {@code waitMs} for the first of it. */
@@ -284,13 +292,13 @@ final class TaskConsumer {
     for (int i = 0; i < returned.records().size(); i++) {
       long offset = returned.records().get(i).offset();
       Outcome outcome = returned.wanted() ? returned.outcomes().get(i) : null;
-      if (!returned.wanted()) {
-        work.finished(offset, null); // the job was cancelled: nothing to do or record
+      if (!returned.wanted() || outcome != null && !outcome.isTask()) {
+        work.finished(offset, null); // the job was cancelled, or this is no task: nothing to record
       } else if (outcome != null) {
         work.finished(offset, outcome);
         (outcome.succeeded() ? tasksDone : tasksFailed).incrementAndGet();
       }
-      // Otherwise the task did not run (its partition is being given up): it stays unfinished.
+      // Otherwise the task was not run (its partition is being given up): it stays unfinished.
     }
   }
 

@@ -1,5 +1,6 @@
 package io.fanout.worker;
 
+import io.fanout.core.Job;
 import io.fanout.core.Task;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks on the worker pool, a slice per thread, and retries a failed task after an
@@ -17,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Waiting happens on a timer, not on a pool thread, so retries never hold up other tasks.
  */
 final class TaskRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
   private final Vertx vertx;
   private final WorkerExecutor pool;
   private final int poolSize;
@@ -43,35 +47,29 @@ final class TaskRunner {
 
   /**
    * Runs records of one partition, in slices on the pool's threads. Each slice is reported as
-   * soon as it ends, and a task waiting for a retry later on its own, so a partition being given
-   * up ({@link PartitionWork#abandon()}) waits only for the tasks running at that moment: the
-   * others are not started.
+   * soon as it ends, and a task waiting for a retry later on its own. Once the partition is
+   * given up ({@link PartitionWork#abandon()}), records past the last one started are not run.
    */
-  void run(List<ConsumerRecord<String, String>> records, PartitionWork work, Settled settled) {
+  void run(Job job, List<ConsumerRecord<String, String>> records, PartitionWork work, Settled settled) {
     int slices = Math.min(records.size(), poolSize);
     int sliceSize = (records.size() + slices - 1) / slices;
     for (int from = 0; from < records.size(); from += sliceSize) {
       List<ConsumerRecord<String, String>> slice = records.subList(from, Math.min(records.size(), from + sliceSize));
       pool.<List<Outcome>>executeBlocking(() -> {
-        work.sliceStarted();
-        try {
-          List<ConsumerRecord<String, String>> reported = new ArrayList<>(slice.size());
-          List<Outcome> outcomes = new ArrayList<>(slice.size());
-          List<Outcome> toRetry = new ArrayList<>();
-          for (ConsumerRecord<String, String> record : slice) {
-            Outcome outcome = work.abandoned() ? null : attempt(record, taskOf(record), 1);
-            if (mayRetry(outcome)) {
-              toRetry.add(outcome);
-            } else {
-              reported.add(record);
-              outcomes.add(outcome);
-            }
+        List<ConsumerRecord<String, String>> reported = new ArrayList<>(slice.size());
+        List<Outcome> outcomes = new ArrayList<>(slice.size());
+        List<Outcome> toRetry = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : slice) {
+          Outcome outcome = work.mayStart(record.offset()) ? attempt(record, taskOf(job, record), 1) : null;
+          if (mayRetry(outcome)) {
+            toRetry.add(outcome);
+          } else {
+            reported.add(record);
+            outcomes.add(outcome);
           }
-          settled.settled(reported, outcomes);
-          return toRetry;
-        } finally {
-          work.sliceEnded();
         }
+        settled.settled(reported, outcomes);
+        return toRetry;
       }, false)
           .onSuccess(toRetry -> toRetry.forEach(failed -> retryLater(failed, work, settled)))
           .onFailure(notRun -> settled.settled(slice, Collections.nCopies(slice.size(), null)));
@@ -81,17 +79,14 @@ final class TaskRunner {
   private void retryLater(Outcome failed, PartitionWork work, Settled settled) {
     vertx.timer(backoffMs(failed.attempts()), TimeUnit.MILLISECONDS)
         .compose(waited -> pool.<Outcome>executeBlocking(() -> {
-          work.sliceStarted();
-          try {
-            Outcome next = work.abandoned() ? null : attempt(failed.record(), failed.task(), failed.attempts() + 1);
-            if (mayRetry(next)) {
-              return next;
-            }
-            settled.settled(List.of(failed.record()), Collections.singletonList(next));
-            return null;
-          } finally {
-            work.sliceEnded();
+          Outcome next = work.mayStart(failed.record().offset())
+              ? attempt(failed.record(), failed.task(), failed.attempts() + 1)
+              : null;
+          if (mayRetry(next)) {
+            return next;
           }
+          settled.settled(List.of(failed.record()), Collections.singletonList(next));
+          return null;
         }, false))
         .onSuccess(next -> {
           if (next != null) {
@@ -102,7 +97,7 @@ final class TaskRunner {
   }
 
   private static boolean mayRetry(Outcome outcome) {
-    return outcome != null && !outcome.succeeded() && outcome.attempts() < outcome.task().maxAttempts();
+    return outcome != null && outcome.isTask() && !outcome.succeeded() && outcome.attempts() < outcome.task().maxAttempts();
   }
 
   /** Exponential in the attempts made so far, capped, with "equal jitter" so retries spread out. */
@@ -113,8 +108,8 @@ final class TaskRunner {
 
   private Outcome attempt(ConsumerRecord<String, String> record, Task task, int attempt) {
     if (task == null) {
-      return failed(record, new Task("", record.offset(), 0, "", 1, new JsonObject(), null),
-          "record at offset " + record.offset() + " is not a task", attempt);
+      LOG.warn("Record at offset {} of {} is not a task; skipped", record.offset(), record.topic());
+      return Outcome.notATask(record);
     }
     TaskHandler handler = handlers.forType(task.type());
     if (handler == null) {
@@ -134,11 +129,13 @@ final class TaskRunner {
     return new Outcome(record, task, null, error, attempt, null, System.currentTimeMillis());
   }
 
-  private static Task taskOf(ConsumerRecord<String, String> record) {
+  /** The record's task, or null if the record is not one (its key is not an index, its item not JSON). */
+  private static Task taskOf(Job job, ConsumerRecord<String, String> record) {
     try {
-      return Task.fromJson(new JsonObject(record.value()));
+      return Task.of(job, Long.parseLong(record.key()), record.value());
     } catch (RuntimeException malformed) {
       return null;
     }
   }
+
 }

@@ -82,4 +82,35 @@ class PartitionWorkTest {
     Task task = new Task("x", offset, 10, "count", 1, new JsonObject(), null);
     return new Outcome(record, task, new JsonObject(), null, 1, null, 0);
   }
+
+  @Test
+  @DisplayName("given up, a partition still runs what lies before its last started record, and nothing after it")
+  void abandonFencesAtTheLastStartedRecord() {
+    for (long offset = 0; offset < 6; offset++) {
+      work.started(offset);
+    }
+    assertThat(work.mayStart(3)).isTrue();
+    work.abandon();
+
+    assertThat(work.mayStart(1)).as("before the last started record: runs, so it can be committed").isTrue();
+    assertThat(work.mayStart(4)).as("after it: left to the next owner").isFalse();
+    assertThat(work.finishedUpToFence()).isFalse();
+    for (long offset = 0; offset <= 3; offset++) {
+      work.finished(offset, null);
+    }
+    assertThat(work.finishedUpToFence()).isTrue();
+    assertThat(work.committable()).isEqualTo(4);
+  }
+
+  @Test
+  @DisplayName("a partition given up before any record started has nothing to wait for")
+  void abandonedUntouchedPartition() {
+    work.abandon();
+    assertThat(work.abandoned()).isTrue();
+    assertThat(work.finishedUpToFence()).isTrue();
+    work.started(10);
+    assertThat(work.mayStart(10)).isFalse();
+    assertThat(work.finishedUpToFence()).as("a record that may not start is not waited for").isTrue();
+    assertThat(work.committable()).as("nor committed past").isEqualTo(10);
+  }
 }

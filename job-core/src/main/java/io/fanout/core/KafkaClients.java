@@ -71,6 +71,10 @@ public final class KafkaClients {
     config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
     // A worker killed without leaving is noticed after this long; its tasks then move on.
     config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    // A consumer has one fetch in flight per broker, held open this long when there is nothing to
+    // read; a new job's partitions wait behind it. Kafka's 500 ms would be most of a small job's
+    // run; idle workers pay with a few more (cheap) fetches a second.
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
     config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1500");
     config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, PerTopicAssignor.class.getName());
     return config;

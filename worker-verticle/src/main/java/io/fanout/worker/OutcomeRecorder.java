@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@link #count} counts them once in Redis and says which records the transaction must carry:
  * the log record of each first outcome (and of any counted before but never logged), a
  * dead-letter record per failure, and the job's end when this batch finished it. Once the
- * transaction committed, {@link #announce} marks them logged, and tells the progress verticles
- * and the job's watchers.
+ * transaction committed, {@link #announce} marks them logged and tells the job's watchers. The
+ * progress verticles hear of a running job's counts as soon as they are counted.
  */
 final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
@@ -65,6 +65,10 @@ final class OutcomeRecorder {
           if (completion.status() == JobState.CANCELLED) {
             liveJobs.ended(jobId);
           }
+          if (completion.status() == JobState.RUNNING) {
+            // Counts are durable in Redis now: browsers need not wait for the log's transaction.
+            announceProgress(jobId, last.task(), completion);
+          }
           List<Long> toLog = completion.toLog();
           List<ProducerRecord<String, String>> records = new ArrayList<>(toLog.size() + 1);
           for (long index : toLog) {
@@ -93,7 +97,12 @@ final class OutcomeRecorder {
                   completion.failed());
               eventBus.publish(Addresses.EVENTS, counted.finish());
             }))
-        .onSuccess(told -> announceProgress(jobId, counted.lastTask(), completion));
+        .onSuccess(told -> {
+          if (completion.status() != JobState.RUNNING) {
+            // A job's end is shown once its end record is in the log.
+            announceProgress(jobId, counted.lastTask(), completion);
+          }
+        });
   }
 
   private static JsonObject finishEvent(String jobId, Completion completion) {

@@ -11,10 +11,9 @@ import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
+  /** Jackson's streaming encoder: for a record per task it is cheaper than the data-binding one Vert.x picks. */
+  private static final JacksonCodec LOG_CODEC = new JacksonCodec();
 
   /** What counting a batch came to, and what must go to Kafka for it. */
   record Counted(String jobId, Completion completion, List<ProducerRecord<String, String>> records,
@@ -49,15 +50,19 @@ final class OutcomeRecorder {
   Future<Counted> count(String jobId, List<Outcome> outcomes) {
     List<Success> successes = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
-    Map<Long, Outcome> byIndex = new HashMap<>();
+    // In the order the script is given them, successes first: it answers in that order too.
+    List<Outcome> inScriptOrder = new ArrayList<>(outcomes.size());
+    List<Outcome> failed = new ArrayList<>();
     for (Outcome outcome : outcomes) {
-      byIndex.put(outcome.task().index(), outcome);
       if (outcome.succeeded()) {
         successes.add(new Success(outcome.task().index(), outcome.addsToSum()));
+        inScriptOrder.add(outcome);
       } else {
         failures.add(new Failure(outcome.task().index(), outcome.failureRecord(workerId)));
+        failed.add(outcome);
       }
     }
+    inScriptOrder.addAll(failed);
     Outcome last = outcomes.get(outcomes.size() - 1);
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
     return store.recordOutcomes(jobId, successes, failures, singleResult, last.logRecord(workerId))
@@ -69,21 +74,40 @@ final class OutcomeRecorder {
             // Counts are durable in Redis now: browsers need not wait for the log's transaction.
             announceProgress(jobId, last.task(), completion);
           }
-          List<Long> toLog = completion.toLog();
-          List<ProducerRecord<String, String>> records = new ArrayList<>(toLog.size() + 1);
-          for (long index : toLog) {
-            Outcome outcome = byIndex.get(index);
-            records.add(new ProducerRecord<>(Topics.log(jobId), Long.toString(index), outcome.logRecord(workerId).encode()));
-            if (!outcome.succeeded()) {
-              records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, jobId, outcome.failureRecord(workerId).encode()));
+          String log = Topics.log(jobId);
+          List<ProducerRecord<String, String>> records = new ArrayList<>(outcomes.size() + 1);
+          for (List<Long> indexes : List.of(completion.firstOutcomes(), completion.unlogged())) {
+            for (Outcome outcome : pick(inScriptOrder, indexes)) {
+              records.add(new ProducerRecord<>(log, Long.toString(outcome.task().index()),
+                  LOG_CODEC.toString(outcome.logRecord(workerId), false)));
+              if (!outcome.succeeded()) {
+                records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, jobId,
+                    LOG_CODEC.toString(outcome.failureRecord(workerId), false)));
+              }
             }
           }
           JsonObject finish = completion.finishedNow() ? finishEvent(jobId, completion) : null;
           if (finish != null) {
-            records.add(new ProducerRecord<>(Topics.log(jobId), "lifecycle", finish.encode()));
+            records.add(new ProducerRecord<>(log, "lifecycle", finish.encode()));
           }
-          return new Counted(jobId, completion, records, toLog, finish, last.task());
+          return new Counted(jobId, completion, records, completion.toLog(), finish, last.task());
         });
+  }
+
+  /**
+   * The outcomes of these task indexes, which the script lists in the order it was given the
+   * outcomes: one walk, no lookup table, for batches of thousands.
+   */
+  private static List<Outcome> pick(List<Outcome> inScriptOrder, List<Long> indexes) {
+    List<Outcome> picked = new ArrayList<>(indexes.size());
+    int next = 0;
+    for (long index : indexes) {
+      while (inScriptOrder.get(next).task().index() != index) {
+        next++;
+      }
+      picked.add(inScriptOrder.get(next++));
+    }
+    return picked;
   }
 
   /** After the transaction: what is now durable in Kafka is marked and told. */

@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  * from there once the lease runs out.
  */
 public class DispatchVerticle extends VerticleBase {
+  /** Windows of tasks sent but not yet checkpointed: what a dispatcher taking over may send again. */
+  public static final int WINDOWS_IN_FLIGHT = 2;
   private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
   private static final int LEADER_WAIT_ATTEMPTS = 100;
   private static final long LEADER_WAIT_STEP_MS = 20;
@@ -102,7 +104,7 @@ public class DispatchVerticle extends VerticleBase {
                   long end = retries > 0 ? retries : job.total();
                   LOG.info("Dispatcher {} {} job {}: producing {}tasks {}..{}", owner,
                       admission.resumed() ? "resumes" : "starts", jobId, retries > 0 ? "retried " : "", from, end);
-                  return produceFrom(job, from, end, retries > 0);
+                  return produceFrom(job, from, end, retries > 0, Future.succeededFuture());
                 }))
         .onComplete(result -> {
           fanOutsRunning--;
@@ -156,23 +158,27 @@ public class DispatchVerticle extends VerticleBase {
 
   /**
    * Produces tasks [from, end) a window at a time, of the job or, for a retry run, of its list
-   * of failed tasks; resolves true when all are in Kafka.
+   * of failed tasks; resolves true when all are in Kafka. Two windows are in flight: the next is
+   * sent while the previous one is being acknowledged, and each checkpoint waits for every
+   * window up to it, so a dispatcher taking over resumes at most two windows early.
    */
-  private Future<Boolean> produceFrom(Job job, long from, long end, boolean retryRun) {
-    long leaseMs = settings.longValue(Settings.LEASE_MS);
+  private Future<Boolean> produceFrom(Job job, long from, long end, boolean retryRun, Future<Void> previous) {
     if (stopping) {
       return Future.failedFuture("dispatcher stopping");
     }
     if (from >= end) {
-      return queue.release(job.id(), owner, end)
+      return previous.compose(done -> queue.release(job.id(), owner, end))
           .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), end));
     }
     long to = Math.min(end, from + settings.integer(Settings.PRODUCE_WINDOW));
-    return sendWindow(job, retryRun ? store.retryIndexes(job.id(), from, to) : Future.succeededFuture(null), from, to)
-        .compose(sent -> queue.checkpoint(job.id(), owner, leaseMs, to))
+    Future<?> acknowledged =
+        sendWindow(job, retryRun ? store.retryIndexes(job.id(), from, to) : Future.succeededFuture(null), from, to);
+    Future<Void> checkpointed = Future.all(previous, acknowledged)
+        .compose(both -> queue.checkpoint(job.id(), owner, settings.longValue(Settings.LEASE_MS), to))
         .compose(held -> held
-            ? produceFrom(job, to, end, retryRun)
+            ? Future.<Void>succeededFuture()
             : Future.failedFuture("lease on job " + job.id() + " lost (cancelled or taken over)"));
+    return previous.compose(done -> produceFrom(job, to, end, retryRun, checkpointed));
   }
 
   /**

@@ -78,15 +78,18 @@ class WalkingSkeletonTest {
   }
 
   @Test
-  @DisplayName("dispatch creates the job's tasks and log topics, with the partitions asked for")
+  @DisplayName("dispatch creates the job's tasks and log topics, with the partitions asked for, at most one per task")
   void dispatchCreatesTopics() {
-    JsonObject job = fanout.runToEnd(compute("topics").put("partitions", 3), JOB_TIMEOUT);
-    String id = job.getString("id");
-
+    String id = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 10).put("partitions", 3), JOB_TIMEOUT)
+        .getString("id");
     var topics = Await.result(admin.describeTopics(List.of(Topics.tasks(id), Topics.log(id))));
-
     assertThat(topics.get(Topics.tasks(id)).getPartitions()).hasSize(3);
     assertThat(topics.get(Topics.log(id)).getPartitions()).hasSize(1);
+
+    JsonObject single = fanout.runToEnd(compute("topics").put("partitions", 3), JOB_TIMEOUT);
+    assertThat(single.getInteger("partitions")).isEqualTo(1);
+    assertThat(Await.result(admin.describeTopics(List.of(Topics.tasks(single.getString("id")))))
+        .get(Topics.tasks(single.getString("id"))).getPartitions()).hasSize(1);
   }
 
   @Test

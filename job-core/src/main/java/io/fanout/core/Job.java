@@ -37,6 +37,16 @@ public record Job(
       String type, JsonObject payload, long total, boolean itemized, int partitions, int priority, int maxAttempts,
       long delayMs) {
 
+    /**
+     * A job gets no more partitions than tasks: an empty partition still costs the broker and a
+     * place in every rebalance, which is most of what a one-task job costs.
+     */
+    public Spec {
+      if (total > 0 && partitions > total) {
+        partitions = (int) total;
+      }
+    }
+
     /** The same job with its total known, as when a streamed upload ends. */
     public Spec withTotal(long newTotal) {
       return new Spec(type, payload, newTotal, itemized, partitions, priority, maxAttempts, delayMs);

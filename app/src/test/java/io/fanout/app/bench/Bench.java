@@ -338,6 +338,23 @@ public final class Bench {
         allFinished ? "" : "; some runs hit the " + options.integer("--single-timeout") + " s limit");
     figures.add(new Figure("single-task.jobs", "Single-task (`compute`) jobs/s", String.format("%.1f jobs/s", rate),
         detail, "≥ 200 jobs/s", rate >= 200));
+    int concurrency = app.settings().integer(Settings.DISPATCH_CONCURRENCY);
+    List<Double> pairRates = new ArrayList<>();
+    for (int run = 1; run <= options.integer("--runs"); run++) {
+      try {
+        pairRates.add(new RawKafkaRate(app.settings().string(Settings.KAFKA_BOOTSTRAP_SERVERS), 1)
+            .topicPairRate(jobs, concurrency));
+      } catch (Exception e) {
+        throw new IllegalStateException("measuring topic creation failed", e);
+      }
+    }
+    double pairRate = Samples.median(pairRates);
+    figures.add(Figure.reference("kafka.topic-pairs", "Raw Kafka: topic pairs created and led, per second",
+        String.format("%.1f pairs/s", pairRate), String.format("%d pairs of one-partition topics, %d creators at once "
+            + "(DISPATCH_CONCURRENCY), each awaited until it has its leaders, median of %d: %s", jobs, concurrency,
+            pairRates.size(), pairRates.stream().map(r -> String.format("%.1f", r)).toList())));
+    figures.add(Figure.reference("single-task.vs.topics", "Single-task jobs/s ÷ topic pairs/s (same run)",
+        String.format("%.2f", rate / pairRate), "what a one-task job costs beyond creating its two topics"));
   }
 
   /**

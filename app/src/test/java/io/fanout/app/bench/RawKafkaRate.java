@@ -2,12 +2,18 @@ package io.fanout.app.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
@@ -71,6 +77,45 @@ final class RawKafkaRate {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline && !haveLeaders(admin, names)) {
         FanoutHttp.pause(20);
+      }
+    }
+  }
+
+  /**
+   * What per-job topics cost the broker: pairs of one-partition topics (a one-task job's tasks and
+   * log) created per second, each waited for until it has its leaders as a dispatcher does, by
+   * {@code concurrency} creators at once, as many as a dispatcher runs fan-outs. Deleted after.
+   */
+  double topicPairRate(int pairs, int concurrency) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      List<String> created = Collections.synchronizedList(new ArrayList<>());
+      AtomicInteger next = new AtomicInteger();
+      ExecutorService creators = Executors.newFixedThreadPool(concurrency);
+      long start = System.nanoTime();
+      try {
+        List<Future<?>> running = new ArrayList<>();
+        for (int c = 0; c < concurrency; c++) {
+          running.add(creators.submit(() -> {
+            while (next.getAndIncrement() < pairs) {
+              String base = "bench-pair-" + UUID.randomUUID();
+              List<String> names = List.of(base + ".tasks", base + ".log");
+              admin.createTopics(names.stream().map(name -> new NewTopic(name, 1, (short) 1)).toList())
+                  .all().get(30, TimeUnit.SECONDS);
+              created.addAll(names);
+              while (!haveLeaders(admin, names)) {
+                FanoutHttp.pause(5);
+              }
+            }
+            return null;
+          }));
+        }
+        for (Future<?> creator : running) {
+          creator.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        return pairs / ((System.nanoTime() - start) / 1e9);
+      } finally {
+        creators.shutdownNow();
+        admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
       }
     }
   }

@@ -52,9 +52,14 @@ final class TaskRunner {
    */
   void run(Job job, List<ConsumerRecord<String, String>> records, PartitionWork work, Settled settled) {
     int slices = Math.min(records.size(), poolSize);
-    int sliceSize = (records.size() + slices - 1) / slices;
-    for (int from = 0; from < records.size(); from += sliceSize) {
-      List<ConsumerRecord<String, String>> slice = records.subList(from, Math.min(records.size(), from + sliceSize));
+    for (int first = 0; first < slices; first++) {
+      // Slices take every slices-th record, not a run of them: the threads then move through the
+      // partition's offsets side by side, and its committable prefix (hence counts and progress)
+      // follows just behind them instead of waiting for the slowest run of records.
+      List<ConsumerRecord<String, String>> slice = new ArrayList<>(records.size() / slices + 1);
+      for (int i = first; i < records.size(); i += slices) {
+        slice.add(records.get(i));
+      }
       pool.<List<Outcome>>executeBlocking(() -> {
         List<ConsumerRecord<String, String>> reported = new ArrayList<>(slice.size());
         List<Outcome> outcomes = new ArrayList<>(slice.size());

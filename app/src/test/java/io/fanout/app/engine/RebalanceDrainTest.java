@@ -40,7 +40,7 @@ class RebalanceDrainTest {
       DeploymentOptions worker = new DeploymentOptions().setConfig(fanout.app().settings().asJson());
       String first = Await.result(fanout.app().vertx().deployVerticle(new WorkerVerticle(), worker));
       String id = fanout.submit(new JsonObject().put("type", "tally").put("count", TOTAL).put("partitions", 8)
-          .put("payload", new JsonObject().put("ms", 40)));
+          .put("payload", new JsonObject().put("ms", 80)));
       awaitDone(fanout, id, TOTAL / 10);
 
       // A second worker joins: the first gives up half its partitions in the rebalance. Its

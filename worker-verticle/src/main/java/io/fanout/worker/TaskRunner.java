@@ -8,19 +8,31 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs tasks on the worker pool, a slice per thread, and retries a failed task after an
- * exponential backoff with jitter until it succeeds or has used its job's {@code maxAttempts}.
- * Waiting happens on a timer, not on a pool thread, so retries never hold up other tasks.
+ * Runs tasks on the worker pool and retries a failed task after an exponential backoff with
+ * jitter until it succeeds or has used its job's {@code maxAttempts}. Records wait in one queue,
+ * in the order they were fetched, and every pool thread takes the next one: so a partition's
+ * tasks run side by side in offset order and its committable prefix (hence counts and progress)
+ * follows just behind the threads. Waiting for a retry happens on a timer, not on a pool thread.
  */
 final class TaskRunner {
   private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
+  /** A thread reports what it ran after this many records, or sooner when they take time. */
+  private static final int REPORT_EVERY = 64;
+  private static final long REPORT_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /** A fetched record to run, with where its outcome goes. */
+  private record Item(Job job, ConsumerRecord<String, String> record, PartitionWork work, Settled settled) {}
+
   private final Vertx vertx;
   private final WorkerExecutor pool;
   private final int poolSize;
@@ -28,6 +40,8 @@ final class TaskRunner {
   private final String workerId;
   private final long retryBaseMs;
   private final long retryMaxMs;
+  private final Queue<Item> waiting = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger drainers = new AtomicInteger();
 
   TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskHandlers handlers, String workerId,
       long retryBaseMs, long retryMaxMs) {
@@ -46,38 +60,86 @@ final class TaskRunner {
   }
 
   /**
-   * Runs records of one partition, in slices on the pool's threads. Each slice is reported as
-   * soon as it ends, and a task waiting for a retry later on its own. Once the partition is
-   * given up ({@link PartitionWork#abandon()}), records past the last one started are not run.
+   * Queues records of one partition to run. Once the partition is given up
+   * ({@link PartitionWork#abandon()}), records past the last one started are not run.
    */
   void run(Job job, List<ConsumerRecord<String, String>> records, PartitionWork work, Settled settled) {
-    int slices = Math.min(records.size(), poolSize);
-    for (int first = 0; first < slices; first++) {
-      // Slices take every slices-th record, not a run of them: the threads then move through the
-      // partition's offsets side by side, and its committable prefix (hence counts and progress)
-      // follows just behind them instead of waiting for the slowest run of records.
-      List<ConsumerRecord<String, String>> slice = new ArrayList<>(records.size() / slices + 1);
-      for (int i = first; i < records.size(); i += slices) {
-        slice.add(records.get(i));
+    records.forEach(record -> waiting.add(new Item(job, record, work, settled)));
+    int running = drainers.get();
+    while (running < poolSize && !waiting.isEmpty()) {
+      if (drainers.compareAndSet(running, running + 1)) {
+        drain();
       }
-      pool.<List<Outcome>>executeBlocking(() -> {
-        List<ConsumerRecord<String, String>> reported = new ArrayList<>(slice.size());
-        List<Outcome> outcomes = new ArrayList<>(slice.size());
-        List<Outcome> toRetry = new ArrayList<>();
-        for (ConsumerRecord<String, String> record : slice) {
-          Outcome outcome = work.mayStart(record.offset()) ? attempt(record, taskOf(job, record), 1) : null;
+      running = drainers.get();
+    }
+  }
+
+  /** One pool thread taking records from the queue until it is empty. */
+  private void drain() {
+    pool.executeBlocking(() -> {
+      do {
+        Report report = new Report();
+        for (Item item = waiting.poll(); item != null; item = waiting.poll()) {
+          Outcome outcome = item.work().mayStart(item.record().offset())
+              ? attempt(item.record(), taskOf(item.job(), item.record()), 1)
+              : null;
           if (mayRetry(outcome)) {
-            toRetry.add(outcome);
+            Item failed = item;
+            vertx.runOnContext(v -> retryLater(outcome, failed.work(), failed.settled()));
           } else {
-            reported.add(record);
-            outcomes.add(outcome);
+            report.add(item, outcome);
+          }
+          if (report.due()) {
+            report.send();
           }
         }
-        settled.settled(reported, outcomes);
-        return toRetry;
-      }, false)
-          .onSuccess(toRetry -> toRetry.forEach(failed -> retryLater(failed, work, settled)))
-          .onFailure(notRun -> settled.settled(slice, Collections.nCopies(slice.size(), null)));
+        report.send();
+        drainers.decrementAndGet();
+        // A record queued after this thread found the queue empty, but before it stopped, still runs.
+      } while (!waiting.isEmpty() && claimDrainer());
+      return null;
+    }, false);
+  }
+
+  private boolean claimDrainer() {
+    int running = drainers.get();
+    while (running < poolSize) {
+      if (drainers.compareAndSet(running, running + 1)) {
+        return true;
+      }
+      running = drainers.get();
+    }
+    return false;
+  }
+
+  /** Outcomes a thread has in hand, sent on per run of records bound for the same place. */
+  private static final class Report {
+    private Settled settled;
+    private final List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    private final List<Outcome> outcomes = new ArrayList<>();
+    private long firstAt;
+
+    void add(Item item, Outcome outcome) {
+      if (settled != item.settled()) {
+        send();
+        settled = item.settled();
+        firstAt = System.nanoTime();
+      }
+      records.add(item.record());
+      outcomes.add(outcome);
+    }
+
+    boolean due() {
+      return records.size() >= REPORT_EVERY || System.nanoTime() - firstAt >= REPORT_AFTER_NANOS;
+    }
+
+    void send() {
+      if (!records.isEmpty()) {
+        settled.settled(List.copyOf(records), new ArrayList<>(outcomes));
+        records.clear();
+        outcomes.clear();
+      }
+      settled = null;
     }
   }
 

@@ -18,17 +18,12 @@ import org.slf4j.LoggerFactory;
  * the client sends POST /jobs to the earliest {@code at} in the job's log. Task done to browser:
  * for each task, from its {@code at} to the arrival of the first progress snapshot whose
  * {@code done} counts it. Every clock read is this JVM's (the Fanout roles run in it too).
- *
- * <p>A log record's {@code at} is stamped when the worker records the outcome, which is after
- * every task of the same poll batch has run: for long tasks that is later than the task's own end,
- * so the browser figures start at "counted", and {@link Watched#batches()} says how coarse that was.
+ * A log record's {@code at} is when its task's last attempt ended.
  */
 final class LatencyProbe {
   private static final Logger LOG = LoggerFactory.getLogger(LatencyProbe.class);
   private static final Duration JOB_LIMIT = Duration.ofSeconds(60);
   private static final Duration LOG_LIMIT = Duration.ofSeconds(10);
-  /** Log records stamped closer together than this were recorded as one batch. */
-  private static final long SAME_BATCH_MS = 5;
 
   /**
    * One job as the browser saw it.
@@ -37,11 +32,10 @@ final class LatencyProbe {
    * @param submitToStartedMs client's POST to the job's {@code startedAt} (admission, topic creation)
    * @param browserDelaysMs per task counted after the subscription, {@code at} to the snapshot showing it
    * @param unseen tasks no snapshot showed
-   * @param batches groups of log records stamped together: how many steps the count took
    * @param spanMs first to last {@code at}
    */
   record Watched(double submitToFirstMs, double submitToStartedMs, List<Double> browserDelaysMs, int snapshots,
-      int unseen, int batches, long spanMs) {}
+      int unseen, long spanMs) {}
 
   private final FanoutHttp http;
   private final JobLog log;
@@ -88,12 +82,8 @@ final class LatencyProbe {
     long listeningFrom = snapshots.isEmpty() ? subscribedAt : Math.min(snapshots.get(0)[1], subscribedAt + 50);
     List<Double> delays = new ArrayList<>();
     int unseen = 0;
-    int batches = 0;
     for (int k = 0; k < doneTimes.size(); k++) {
       long at = doneTimes.get(k);
-      if (k == 0 || at - doneTimes.get(k - 1) > SAME_BATCH_MS) {
-        batches++;
-      }
       if (at < listeningFrom) {
         continue;
       }
@@ -106,10 +96,9 @@ final class LatencyProbe {
     }
     long startedAt = FanoutHttp.epochMillis(finished, "startedAt");
     long spanMs = doneTimes.get(doneTimes.size() - 1) - doneTimes.get(0);
-    LOG.info("Job {}: {} snapshots for {} tasks counted in {} batches over {} ms, {} delays measured", id,
-        snapshots.size(), tasks, batches, spanMs, delays.size());
-    return new Watched(doneTimes.get(0) - sentAt, startedAt - sentAt, delays, snapshots.size(), unseen, batches,
-        spanMs);
+    LOG.info("Job {}: {} snapshots for {} tasks finished over {} ms, {} delays measured", id,
+        snapshots.size(), tasks, spanMs, delays.size());
+    return new Watched(doneTimes.get(0) - sentAt, startedAt - sentAt, delays, snapshots.size(), unseen, spanMs);
   }
 
   /** When the first snapshot counting at least {@code done} tasks arrived; -1 if none did. */

@@ -43,13 +43,14 @@ public final class KafkaClients {
    * A producer whose records become visible together with the consumer offsets sent in the same
    * transaction. Kept to one transaction id per consumer: with the group's generation checked
    * at commit (KIP-447), a worker that lost its partitions cannot commit for them. An open
-   * transaction holds back read_committed readers of its partitions until it ends, so one left
-   * by a killed worker is aborted after a short timeout.
+   * transaction holds back read_committed readers of its partitions, and the next owner's read
+   * of their committed offsets, until it ends: one left by a killed worker must be aborted soon.
+   * A worker's transaction lasts milliseconds (it counts in Redis before it begins).
    */
   public static Map<String, String> transactionalProducer(Settings settings, String transactionalId) {
     Map<String, String> config = producer(settings, transactionalId);
     config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
+    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "5000");
     return config;
   }
 

@@ -35,18 +35,24 @@ final class LiveJobs {
     this.recheckMs = recheckMs;
   }
 
-  /** The job, if its tasks are to be run; else null. */
+  /**
+   * The job, if its tasks are to be run; null if they are to be skipped (cancelled, or no such
+   * job). Fails while the job waits to run again (its failed tasks retried): the records of it
+   * then in hand are asked about later, as when Redis cannot be reached.
+   */
   Future<Job> wanted(String jobId) {
     Entry entry = known.get(jobId);
     long now = System.currentTimeMillis();
     if (entry != null && (entry.job() == null || now - entry.checkedAt() < recheckMs)) {
       return Future.succeededFuture(entry.job());
     }
-    return store.find(jobId).map(job -> {
-      boolean wanted = job != null && (job.status() == JobState.RUNNING || job.status() == JobState.COMPLETED
-          || job.status() == JobState.FAILED);
+    return store.find(jobId).compose(job -> {
+      if (job != null && job.status() == JobState.QUEUED) {
+        return Future.failedFuture("job " + jobId + " is queued to run again");
+      }
+      boolean wanted = job != null && job.status() != JobState.CANCELLED;
       known.put(jobId, new Entry(wanted ? job : null, now));
-      return wanted ? job : null;
+      return Future.succeededFuture(wanted ? job : null);
     });
   }
 

@@ -126,6 +126,11 @@ final class PartitionWork {
     fence = Math.min(fence, highestStarted);
   }
 
+  /** The partition is gone from this worker: nothing of it may start any more, retries included. */
+  synchronized void close() {
+    fence = Long.MIN_VALUE;
+  }
+
   synchronized boolean abandoned() {
     return fence != Long.MAX_VALUE;
   }

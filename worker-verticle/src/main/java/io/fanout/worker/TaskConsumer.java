@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,7 @@ final class TaskConsumer {
   private static final Duration IDLE_POLL = Duration.ofMillis(100);
   private static final long CONTEXT_TIMEOUT_MS = 10_000;
   private static final long RESTART_DELAY_MS = 1_000;
-  private static final long REDIS_RETRY_MS = 1_000;
+  private static final long ASK_AGAIN_MS = 1_000;
 
   /**
    * Records of one partition back from the runner: with their outcomes (null for a record not
@@ -229,6 +230,7 @@ final class TaskConsumer {
       recordAndCommit();
     }
     List.copyOf(partitions).forEach(works::remove);
+    leaving.forEach(PartitionWork::close);
   }
 
   private boolean busy() {
@@ -265,8 +267,8 @@ final class TaskConsumer {
       } else if (work.abandoned()) {
         returns.add(new Returned(work, records, true, Collections.nCopies(records.size(), null)));
       } else {
-        LOG.warn("Worker {} waits for Redis to run tasks of job {}: {}", workerId, jobId, wanted.cause().toString());
-        context.owner().setTimer(REDIS_RETRY_MS, tick -> runWhenKnown(jobId, records, work));
+        LOG.debug("Worker {} waits to run tasks of job {}: {}", workerId, jobId, wanted.cause().toString());
+        context.owner().setTimer(ASK_AGAIN_MS, tick -> runWhenKnown(jobId, records, work));
       }
     });
   }
@@ -353,11 +355,15 @@ final class TaskConsumer {
       }
       producer.commitTransaction();
     } catch (KafkaException failed) {
+      if (failed instanceof TimeoutException || !aborted()) {
+        // The commit may yet complete, or the producer is unusable: what was committed is known
+        // only to Kafka, so a new session starts from the offsets Kafka has.
+        throw failed;
+      }
       // Typically a rebalance moved the group to a new generation under this transaction. It is
       // aborted, so nothing of it is visible; the outcomes wait for the next round, where Redis
       // answers that they are counted but not logged.
       LOG.warn("Worker {} will record its finished tasks again: {}", workerId, failed.toString());
-      abortOrReplaceProducer();
       taken.forEach(PartitionWork::putBack);
       return;
     }
@@ -370,14 +376,12 @@ final class TaskConsumer {
     }
   }
 
-  private void abortOrReplaceProducer() {
+  private boolean aborted() {
     try {
       producer.abortTransaction();
+      return true;
     } catch (KafkaException fatal) {
-      // Fenced or in an unrecoverable state: only a new producer can go on.
-      producer.close(Duration.ZERO);
-      producer = newProducer.get();
-      producer.initTransactions();
+      return false;
     }
   }
 
@@ -417,7 +421,7 @@ final class TaskConsumer {
   }
 
   private void closeWithoutCommitting() {
-    works.values().forEach(PartitionWork::abandon);
+    works.values().forEach(PartitionWork::close);
     works.clear();
     try {
       if (consumer != null) {

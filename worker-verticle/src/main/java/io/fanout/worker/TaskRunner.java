@@ -79,22 +79,28 @@ final class TaskRunner {
     pool.executeBlocking(() -> {
       do {
         Report report = new Report();
-        for (Item item = waiting.poll(); item != null; item = waiting.poll()) {
-          Outcome outcome = item.work().mayStart(item.record().offset())
-              ? attempt(item.record(), taskOf(item.job(), item.record()), 1)
-              : null;
-          if (mayRetry(outcome)) {
-            Item failed = item;
-            vertx.runOnContext(v -> retryLater(outcome, failed.work(), failed.settled()));
-          } else {
-            report.add(item, outcome);
+        try {
+          for (Item item = waiting.poll(); item != null; item = waiting.poll()) {
+            // What this thread ran for elsewhere goes back before it starts on something that may take long.
+            report.before(item);
+            long startedAt = System.nanoTime();
+            Outcome outcome = item.work().mayStart(item.record().offset())
+                ? attempt(item.record(), taskOf(item.job(), item.record()), 1)
+                : null;
+            if (mayRetry(outcome)) {
+              Item failed = item;
+              vertx.runOnContext(v -> retryLater(outcome, failed.work(), failed.settled()));
+            } else {
+              report.add(item, outcome);
+            }
+            if (report.due(startedAt)) {
+              report.send();
+            }
           }
-          if (report.due()) {
-            report.send();
-          }
+        } finally {
+          report.send();
+          drainers.decrementAndGet();
         }
-        report.send();
-        drainers.decrementAndGet();
         // A record queued after this thread found the queue empty, but before it stopped, still runs.
       } while (!waiting.isEmpty() && claimDrainer());
       return null;
@@ -112,12 +118,22 @@ final class TaskRunner {
     return false;
   }
 
-  /** Outcomes a thread has in hand, sent on per run of records bound for the same place. */
+  /**
+   * Outcomes a thread has in hand, sent on in runs bound for the same place: at most
+   * {@link #REPORT_EVERY} of them, and none kept once {@link #REPORT_AFTER_NANOS} has passed or
+   * the thread turns to another partition.
+   */
   private static final class Report {
     private Settled settled;
     private final List<ConsumerRecord<String, String>> records = new ArrayList<>();
     private final List<Outcome> outcomes = new ArrayList<>();
     private long firstAt;
+
+    void before(Item next) {
+      if (settled != next.settled() || System.nanoTime() - firstAt >= REPORT_AFTER_NANOS) {
+        send();
+      }
+    }
 
     void add(Item item, Outcome outcome) {
       if (settled != item.settled()) {
@@ -129,8 +145,11 @@ final class TaskRunner {
       outcomes.add(outcome);
     }
 
-    boolean due() {
-      return records.size() >= REPORT_EVERY || System.nanoTime() - firstAt >= REPORT_AFTER_NANOS;
+    /** Whether to send now, the last task having started at {@code startedAt}. */
+    boolean due(long startedAt) {
+      long now = System.nanoTime();
+      return records.size() >= REPORT_EVERY || now - startedAt >= REPORT_AFTER_NANOS
+          || now - firstAt >= REPORT_AFTER_NANOS;
     }
 
     void send() {
@@ -186,8 +205,13 @@ final class TaskRunner {
       JsonObject result = handler.run(task);
       Double addsToSum = handler.sumsResults() && result != null ? result.getDouble("value") : null;
       return new Outcome(record, task, result, null, attempt, addsToSum, System.currentTimeMillis());
-    } catch (Exception | StackOverflowError e) {
-      // A handler's bug fails its task, never the worker.
+    } catch (VirtualMachineError e) {
+      if (!(e instanceof StackOverflowError)) {
+        throw e;
+      }
+      return failed(record, task, "StackOverflowError", attempt);
+    } catch (Throwable e) {
+      // A handler's bug (an exception, a missing class, a failed assertion) fails its task, never the worker.
       return failed(record, task, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt);
     }
   }

@@ -232,6 +232,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("transaction.state.log.min.isr", "1");
     // Workers' first transactions wait for this topic to be created: a few partitions do for one node.
     p.put("transaction.state.log.num.partitions", "4");
+    // A killed worker's open transaction blocks its partitions' next owner until it is aborted:
+    // look for timed-out transactions every second, not every ten.
+    p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     p.put("default.replication.factor", "1");
     p.put("min.insync.replicas", "1");
     p.put("num.partitions", "1");

@@ -79,7 +79,7 @@ if counting then
       end
       result = cjson.encode(summary)
     end
-    redis.call('HSET', KEYS[1], 'status', status, 'finishedAt', ARGV[2], 'result', result, 'finisher', firsts[1])
+    redis.call('HSET', KEYS[1], 'status', status, 'finishedAt', ARGV[2], 'result', result, 'finisher', firsts[1] or '')
     redis.call('ZREM', KEYS[4], ARGV[1])
     redis.call('ZREM', KEYS[5], ARGV[1])
     redis.call('ZADD', ARGV[6] .. status, redis.call('HGET', KEYS[1], 'arrival'), ARGV[1])

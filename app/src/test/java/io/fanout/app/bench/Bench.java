@@ -45,6 +45,7 @@ public final class Bench {
   private final StringBuilder report = new StringBuilder();
   private final Vertx clients = Vertx.vertx();
   private double kafkaProduceRate = Double.NaN;
+  private double kafkaPipelineRate = Double.NaN;
 
   private Bench(BenchOptions options) {
     this.options = options;
@@ -173,6 +174,18 @@ public final class Bench {
             + "(1 in flight, linger 5 ms, 128 KB, lz4)",
         perSecond(median(runs, RawKafkaRate.Rates::fanoutProducerRate), "records"),
         common + spread(runs, RawKafkaRate.Rates::fanoutProducerRate)));
+    List<Double> pipeline = new ArrayList<>();
+    kafka.pipelineRate(Math.max(1000, records / 5), 0, KafkaClients.producer(settings, "bench"));
+    for (int run = 1; run <= options.integer("--runs"); run++) {
+      pipeline.add(kafka.pipelineRate(records, run, KafkaClients.producer(settings, "bench")));
+      note(String.format("run %d: task pipeline %,.0f records/s", run, pipeline.get(pipeline.size() - 1)));
+    }
+    kafkaPipelineRate = Samples.median(pipeline);
+    figures.add(Figure.reference("kafka.pipeline", "Raw Kafka task pipeline: produce, consume, answer in a "
+            + "transaction with the offsets", perSecond(kafkaPipelineRate, "records"),
+        String.format("%,d records through a plain producer, a read_committed group member and a transactional "
+            + "producer (one transaction per 20 ms), after a warm-up round, median of %d: %s", records,
+            pipeline.size(), Samples.runs(pipeline, "%,.0f"))));
   }
 
   private void endToEnd(FanoutHttp http, String bootstrapServers, Path out) throws Exception {
@@ -200,6 +213,12 @@ public final class Bench {
       figures.add(new Figure("e2e.count.vs.kafka", "No-op tasks/s ÷ raw Kafka produce rate (same run)",
           String.format("%.2f", ratio), String.format("%,.0f / %,.0f", countRate, kafkaProduceRate), "≥ 0.33",
           ratio >= 1.0 / 3));
+    }
+    if (!Double.isNaN(kafkaPipelineRate)) {
+      figures.add(Figure.reference("e2e.count.vs.pipeline", "No-op tasks/s ÷ raw Kafka task pipeline (same run)",
+          String.format("%.2f", countRate / kafkaPipelineRate),
+          String.format("%,.0f / %,.0f: what Redis, Vert.x and the rest of Fanout cost on top of Kafka's own work "
+              + "per task", countRate, kafkaPipelineRate)));
     }
     double times = countRate / REFERENCE_QUEUE_RATE;
     figures.add(new Figure("e2e.count.vs.reference", "No-op tasks/s ÷ 7,300 (Redis-backed Node queue, ENVIRONMENT.md)",

@@ -193,7 +193,10 @@ public class DispatchVerticle extends VerticleBase {
         String topic = Topics.tasks(job.id());
         List<ProducerRecord<String, String>> records = new ArrayList<>(indexes.size());
         for (int i = 0; i < indexes.size(); i++) {
-          records.add(new ProducerRecord<>(topic, Long.toString(indexes.get(i)), items == null ? null : items.get(i)));
+          long index = indexes.get(i);
+          // Task i goes to partition i mod n: an even spread, and the client need not hash every key.
+          records.add(new ProducerRecord<>(topic, (int) (index % job.partitions()), Long.toString(index),
+              items == null ? null : items.get(i)));
         }
         return producer.sendAll(records);
       });

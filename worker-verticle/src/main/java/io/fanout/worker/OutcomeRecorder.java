@@ -30,6 +30,8 @@ final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
   /** Jackson's streaming encoder: for a record per task it is cheaper than the data-binding one Vert.x picks. */
   private static final JacksonCodec LOG_CODEC = new JacksonCodec();
+  /** A job's log and the dead letters have one partition each; naming it spares hashing every key. */
+  private static final int LOG_PARTITION = 0;
 
   /** What counting a batch came to, and what must go to Kafka for it. */
   record Counted(String jobId, Completion completion, List<ProducerRecord<String, String>> records,
@@ -78,17 +80,17 @@ final class OutcomeRecorder {
           List<ProducerRecord<String, String>> records = new ArrayList<>(outcomes.size() + 1);
           for (List<Long> indexes : List.of(completion.firstOutcomes(), completion.unlogged())) {
             for (Outcome outcome : pick(inScriptOrder, indexes)) {
-              records.add(new ProducerRecord<>(log, Long.toString(outcome.task().index()),
+              records.add(new ProducerRecord<>(log, LOG_PARTITION, Long.toString(outcome.task().index()),
                   LOG_CODEC.toString(outcome.logRecord(workerId), false)));
               if (!outcome.succeeded()) {
-                records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, jobId,
+                records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId,
                     LOG_CODEC.toString(outcome.failureRecord(workerId), false)));
               }
             }
           }
           JsonObject finish = completion.finishedNow() ? finishEvent(jobId, completion) : null;
           if (finish != null) {
-            records.add(new ProducerRecord<>(log, "lifecycle", finish.encode()));
+            records.add(new ProducerRecord<>(log, LOG_PARTITION, "lifecycle", finish.encode()));
           }
           return new Counted(jobId, completion, records, completion.toLog(), finish, last.task());
         });

@@ -116,19 +116,23 @@ final class OutcomeRecorder {
   Future<Void> announce(Counted counted) {
     String jobId = counted.jobId();
     Completion completion = counted.completion();
-    return store.markLogged(jobId, counted.logged())
-        .compose(marked -> counted.finish() == null ? Future.succeededFuture() : store.saveLastLog(jobId, counted.finish())
-            .onSuccess(saved -> {
-              LOG.info("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
-                  completion.failed());
-              eventBus.publish(Addresses.EVENTS, counted.finish());
-            }))
-        .onSuccess(told -> {
+    // What is in the log is told whether or not the marks land.
+    Future<Void> told = counted.finish() == null ? Future.succeededFuture() : store.saveLastLog(jobId, counted.finish())
+        .eventually(() -> {
+          LOG.info("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
+              completion.failed());
+          eventBus.publish(Addresses.EVENTS, counted.finish());
+          return Future.succeededFuture();
+        });
+    return Future.all(store.markLogged(jobId, counted.logged()), told)
+        .eventually(() -> {
           if (completion.status() != JobState.RUNNING) {
             // A job's end is shown once its end record is in the log.
             announceProgress(jobId, counted.lastTask(), completion);
           }
-        });
+          return Future.succeededFuture();
+        })
+        .mapEmpty();
   }
 
   private static JsonObject finishEvent(String jobId, Completion completion) {

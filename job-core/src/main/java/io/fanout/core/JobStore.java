@@ -14,25 +14,20 @@ import java.util.Map;
 /** Reads jobs from Redis and counts their finished tasks exactly once. */
 public final class JobStore {
   private static final RedisScript COMPLETE = RedisScript.named("complete");
-  private static final RedisScript LOGGED = RedisScript.named("logged");
 
   /**
    * What one completion call changed.
    *
-   * @param firstOutcomes the indexes counted by this call (the others were repeats)
-   * @param unlogged repeats counted earlier whose log record was lost with the worker that counted them
-   * @param finishedNow whether this call moved the job to its final state (true for one call only)
+   * @param countedNow how many of the outcomes this call counted (the others were repeats)
+   * @param notToLog the positions of the outcomes not to log, ascending, counting from 0 with the
+   *     successes first and then the failures, in the order they were given: repeats that are
+   *     already in the log. Outcomes counted now, and repeats whose log record was lost with the
+   *     worker that counted them, are to be logged.
+   * @param finishedNow whether this call moved the job to its final state, or is to announce it
+   *     again because its end record was lost (true for one call only, unless a record is lost)
    */
-  public record Completion(long done, long failed, JobState status, boolean finishedNow, List<Long> firstOutcomes,
-      List<Long> unlogged) {
-
-    /** The indexes whose outcome the caller must append to the job's log. */
-    public List<Long> toLog() {
-      List<Long> all = new ArrayList<>(firstOutcomes);
-      all.addAll(unlogged);
-      return all;
-    }
-  }
+  public record Completion(long done, long failed, JobState status, boolean finishedNow, int countedNow,
+      List<Integer> notToLog) {}
 
   private final Redis redis;
 
@@ -124,20 +119,27 @@ public final class JobStore {
    * rebalance) are recognised by the job's bitmaps and not counted again.
    *
    * @param singleResult the task's result when the job has one task, else null
-   * @param lastLog the log record of the last of these outcomes
+   * @param lastLog the log record (JSON) of the last of these outcomes
    */
   public Future<Completion> recordOutcomes(
-      String jobId, List<Success> successes, List<Failure> failures, JsonObject singleResult, JsonObject lastLog) {
-    List<Object> args = new ArrayList<>(2 * (successes.size() + failures.size()) + 6);
+      String jobId, List<Success> successes, List<Failure> failures, JsonObject singleResult, String lastLog) {
+    boolean sums = successes.stream().anyMatch(success -> success.addsToSum() != null);
+    List<Object> args = new ArrayList<>((sums ? 2 : 1) * successes.size() + 2 * failures.size() + 7);
     args.add(jobId);
     args.add(System.currentTimeMillis());
     args.add(singleResult == null ? "" : singleResult.encode());
-    args.add(lastLog == null ? "" : lastLog.encode());
+    args.add(lastLog == null ? "" : lastLog);
     args.add(successes.size());
     args.add(RedisKeys.byStatusPrefix());
+    // Most task types add nothing to a sum: their successes are sent as bare indexes.
+    args.add(sums ? successes.size() : 0);
     for (Success success : successes) {
       args.add(success.index());
-      args.add(success.addsToSum() == null ? "" : success.addsToSum());
+    }
+    if (sums) {
+      for (Success success : successes) {
+        args.add(success.addsToSum() == null ? 0.0 : success.addsToSum());
+      }
     }
     for (Failure failure : failures) {
       args.add(failure.index());
@@ -181,19 +183,23 @@ public final class JobStore {
     if (indexes.isEmpty()) {
       return Future.succeededFuture();
     }
-    return LOGGED.run(redis, List.of(RedisKeys.loggedBits(jobId)), indexes).mapEmpty();
+    // One command for the whole batch: setting a bit is idempotent, so no script is needed.
+    Request setAll = Request.cmd(Command.BITFIELD).arg(RedisKeys.loggedBits(jobId));
+    for (long index : indexes) {
+      setAll.arg("SET").arg("u1").arg(index).arg(1);
+    }
+    return redis.send(setAll).mapEmpty();
   }
 
   private static Completion toCompletion(Response reply) {
-    int counted = reply.get(4).toInteger();
-    List<Long> firsts = new ArrayList<>(counted);
-    List<Long> unlogged = new ArrayList<>();
+    List<Integer> notToLog = new ArrayList<>(reply.size() - 5);
     for (int i = 5; i < reply.size(); i++) {
-      (i < 5 + counted ? firsts : unlogged).add(reply.get(i).toLong());
+      notToLog.add(reply.get(i).toInteger() - 1); // the script counts positions from 1
     }
     String status = reply.get(2).toString();
     return new Completion(reply.get(0).toLong(), reply.get(1).toLong(),
-        "unknown".equals(status) ? null : JobState.fromWire(status), reply.get(3).toLong() == 1L, firsts, unlogged);
+        "unknown".equals(status) ? null : JobState.fromWire(status), reply.get(3).toLong() == 1L,
+        reply.get(4).toInteger(), notToLog);
   }
 
   // HGETALL answers a flat field, value, ... list over RESP2 and a map over RESP3.

@@ -26,18 +26,6 @@ record Outcome(ConsumerRecord<String, String> record, Task task, JsonObject resu
     return error == null;
   }
 
-  /** The record of this outcome in the job's log topic. */
-  JsonObject logRecord(String workerId) {
-    JsonObject log = new JsonObject()
-        .put("jobId", task.jobId())
-        .put("index", task.index())
-        .put("status", succeeded() ? "done" : "failed")
-        .put("attempts", attempts)
-        .put("worker", workerId)
-        .put("at", finishedAt);
-    return succeeded() ? log.put("result", result) : log.put("error", error);
-  }
-
   /** What the failure list and the dead-letter topic keep of a task that failed for good. */
   JsonObject failureRecord(String workerId) {
     return new JsonObject()

@@ -11,8 +11,8 @@ import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.json.jackson.JacksonCodec;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -28,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
-  /** Jackson's streaming encoder: for a record per task it is cheaper than the data-binding one Vert.x picks. */
-  private static final JacksonCodec LOG_CODEC = new JacksonCodec();
   /** A job's log and the dead letters have one partition each; naming it spares hashing every key. */
   private static final int LOG_PARTITION = 0;
 
@@ -52,7 +50,7 @@ final class OutcomeRecorder {
   Future<Counted> count(String jobId, List<Outcome> outcomes) {
     List<Success> successes = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
-    // In the order the script is given them, successes first: it answers in that order too.
+    // In the order the script is given them, successes first: it names outcomes by that position.
     List<Outcome> inScriptOrder = new ArrayList<>(outcomes.size());
     List<Outcome> failed = new ArrayList<>();
     for (Outcome outcome : outcomes) {
@@ -65,9 +63,10 @@ final class OutcomeRecorder {
       }
     }
     inScriptOrder.addAll(failed);
+    LogRecords logRecords = new LogRecords(jobId, workerId);
     Outcome last = outcomes.get(outcomes.size() - 1);
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
-    return store.recordOutcomes(jobId, successes, failures, singleResult, last.logRecord(workerId))
+    return store.recordOutcomes(jobId, successes, failures, singleResult, logRecords.of(last))
         .map(completion -> {
           if (completion.status() == JobState.CANCELLED) {
             liveJobs.ended(jobId);
@@ -78,38 +77,29 @@ final class OutcomeRecorder {
           }
           String log = Topics.log(jobId);
           List<ProducerRecord<String, String>> records = new ArrayList<>(outcomes.size() + 1);
-          for (List<Long> indexes : List.of(completion.firstOutcomes(), completion.unlogged())) {
-            for (Outcome outcome : pick(inScriptOrder, indexes)) {
-              records.add(new ProducerRecord<>(log, LOG_PARTITION, Long.toString(outcome.task().index()),
-                  LOG_CODEC.toString(outcome.logRecord(workerId), false)));
-              if (!outcome.succeeded()) {
-                records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId,
-                    LOG_CODEC.toString(outcome.failureRecord(workerId), false)));
-              }
+          List<Long> logged = new ArrayList<>(outcomes.size());
+          Iterator<Integer> notToLog = completion.notToLog().iterator();
+          int skip = notToLog.hasNext() ? notToLog.next() : -1;
+          for (int position = 0; position < inScriptOrder.size(); position++) {
+            if (position == skip) {
+              skip = notToLog.hasNext() ? notToLog.next() : -1;
+              continue;
+            }
+            Outcome outcome = inScriptOrder.get(position);
+            long index = outcome.task().index();
+            records.add(new ProducerRecord<>(log, LOG_PARTITION, Long.toString(index), logRecords.of(outcome)));
+            logged.add(index);
+            if (!outcome.succeeded()) {
+              records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId,
+                  outcome.failureRecord(workerId).encode()));
             }
           }
           JsonObject finish = completion.finishedNow() ? finishEvent(jobId, completion) : null;
           if (finish != null) {
             records.add(new ProducerRecord<>(log, LOG_PARTITION, "lifecycle", finish.encode()));
           }
-          return new Counted(jobId, completion, records, completion.toLog(), finish, last.task());
+          return new Counted(jobId, completion, records, logged, finish, last.task());
         });
-  }
-
-  /**
-   * The outcomes of these task indexes, which the script lists in the order it was given the
-   * outcomes: one walk, no lookup table, for batches of thousands.
-   */
-  private static List<Outcome> pick(List<Outcome> inScriptOrder, List<Long> indexes) {
-    List<Outcome> picked = new ArrayList<>(indexes.size());
-    int next = 0;
-    for (long index : indexes) {
-      while (inScriptOrder.get(next).task().index() != index) {
-        next++;
-      }
-      picked.add(inScriptOrder.get(next++));
-    }
-    return picked;
   }
 
   /** After the transaction: what is now durable in Kafka is marked and told. */

@@ -199,6 +199,9 @@ public final class Bench {
     int runs = options.integer("--runs");
     int count = options.integer("--count");
     // A warm-up job first, not counted: the figures are of a JVM whose JIT has seen the code paths.
+    if (options.flag("--profile")) {
+      ScenarioProfile.prime();
+    }
     e2e.runs(new JsonObject().put("type", "count").put("count", options.integer("--warmup-count")), 1);
     List<EndToEndThroughput.Run> counted = profiled("count", out,
         () -> e2e.runs(new JsonObject().put("type", "count").put("count", count), runs));

@@ -47,6 +47,19 @@ final class ScenarioProfile {
     this.jitMillisAtStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
   }
 
+  /**
+   * Starts and stops an empty recording. The first recording in a JVM makes JFR instrument the
+   * JDK's file and socket classes, which throws away the compiled code that inlined them (the
+   * broker's and every Kafka client's network code): measured right after it, a run went at half
+   * speed while the JIT compiled it all again. Done before a warm-up, that is over in time.
+   */
+  static void prime() throws IOException, ParseException {
+    try (Recording recording = new Recording(Configuration.getConfiguration("profile"))) {
+      recording.start();
+      recording.stop();
+    }
+  }
+
   /** Starts a JFR recording with the JDK's "profile" settings (execution samples every 10 ms). */
   static ScenarioProfile start(Path jfrFile) throws IOException, ParseException {
     Recording recording = new Recording(Configuration.getConfiguration("profile"));

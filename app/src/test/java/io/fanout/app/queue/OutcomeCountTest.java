@@ -1,0 +1,189 @@
+package io.fanout.app.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fanout.app.testing.Await;
+import io.fanout.app.testing.RedisProbe;
+import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.JobState;
+import io.fanout.core.JobStore;
+import io.fanout.core.JobStore.Completion;
+import io.fanout.core.JobStore.Failure;
+import io.fanout.core.JobStore.Success;
+import io.fanout.core.RedisKeys;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The script that counts finished tasks ({@code complete.lua}), called as workers call it, on the
+ * shared Redis: what it counts, what it says to log, and when it ends a job. The engine tests
+ * show the same end to end; these pin down each rule on its own.
+ */
+@ExtendWith(SharedBackends.class)
+@DisplayName("Counting outcomes: each task once, each log record once, each job's end once")
+class OutcomeCountTest {
+  private static final int REDIS_DB = 13;
+
+  private static Vertx vertx;
+  private static Redis client;
+  private static JobStore store;
+  private static RedisProbe redis;
+
+  @BeforeAll
+  static void connect() {
+    vertx = Vertx.vertx();
+    client = Redis.createClient(vertx, SharedBackends.redisUrl(REDIS_DB));
+    store = new JobStore(client);
+    redis = new RedisProbe(vertx, SharedBackends.redisUrl(REDIS_DB));
+  }
+
+  @AfterAll
+  static void disconnect() {
+    redis.close();
+    client.close();
+    Await.result(vertx.close());
+  }
+
+  @Test
+  @DisplayName("a repeat, in a later batch or twice in one, is neither counted nor logged again")
+  void repeatsCountOnce() {
+    String job = runningJob(10);
+    Completion first = count(job, successes(0, 1, 2, 2), List.of());
+    assertThat(first.countedNow()).isEqualTo(3);
+    assertThat(first.done()).isEqualTo(3);
+    assertThat(first.notToLog()).as("the second 2").containsExactly(3);
+    Await.result(store.markLogged(job, List.of(0L, 1L, 2L)));
+
+    Completion second = count(job, successes(1, 3), List.of());
+    assertThat(second.countedNow()).isEqualTo(1);
+    assertThat(second.done()).isEqualTo(4);
+    assertThat(second.notToLog()).as("1, counted and logged before").containsExactly(0);
+    assertThat(second.finishedNow()).isFalse();
+  }
+
+  @Test
+  @DisplayName("a task counted but never logged (its worker died) is logged when it comes again, once")
+  void unloggedRepeatsAreLogged() {
+    String job = runningJob(10);
+    assertThat(count(job, successes(5), List.of()).countedNow()).isEqualTo(1);
+
+    Completion again = count(job, successes(5, 5), List.of());
+    assertThat(again.countedNow()).isZero();
+    assertThat(again.done()).isEqualTo(1);
+    assertThat(again.notToLog()).as("the first 5 is to be logged, the second not").containsExactly(1);
+
+    Await.result(store.markLogged(job, List.of(5L)));
+    assertThat(count(job, successes(5), List.of()).notToLog()).containsExactly(0);
+  }
+
+  @Test
+  @DisplayName("a task that failed for good stays failed when it later succeeds; the job fails once")
+  void failedForGoodStaysFailed() {
+    String job = runningJob(3);
+    Completion first = count(job, successes(1), List.of(failure(0)));
+    assertThat(first.done()).isEqualTo(1);
+    assertThat(first.failed()).isEqualTo(1);
+    assertThat(first.notToLog()).isEmpty();
+    assertThat(redis.send(Command.LLEN, RedisKeys.failures(job)).toLong()).isEqualTo(1);
+    Await.result(store.markLogged(job, List.of(0L, 1L)));
+
+    Completion last = count(job, successes(0, 2), List.of());
+    assertThat(last.countedNow()).as("only 2: 0 failed for good").isEqualTo(1);
+    assertThat(last.done()).isEqualTo(2);
+    assertThat(last.failed()).isEqualTo(1);
+    assertThat(last.status()).isEqualTo(JobState.FAILED);
+    assertThat(last.finishedNow()).isTrue();
+    assertThat(last.notToLog()).containsExactly(0);
+    assertThat(redis.send(Command.GETBIT, RedisKeys.doneBits(job), 0).toLong()).isZero();
+  }
+
+  @Test
+  @DisplayName("the job's end is told again while the task that ended it is not logged, and then no more")
+  void lostEndIsToldAgain() {
+    String job = runningJob(2);
+    Completion ending = count(job, successes(0, 1), List.of());
+    assertThat(ending.status()).isEqualTo(JobState.COMPLETED);
+    assertThat(ending.finishedNow()).isTrue();
+
+    Completion rerun = count(job, successes(1, 0), List.of());
+    assertThat(rerun.countedNow()).isZero();
+    assertThat(rerun.finishedNow()).as("the finisher, 0, came back unlogged").isTrue();
+    assertThat(rerun.notToLog()).isEmpty();
+
+    Await.result(store.markLogged(job, List.of(0L, 1L)));
+    Completion logged = count(job, successes(0), List.of());
+    assertThat(logged.finishedNow()).isFalse();
+    assertThat(logged.notToLog()).containsExactly(0);
+  }
+
+  @Test
+  @DisplayName("values of a summing job are added once per task, and the sum is the job's result")
+  void sumsCountOnce() {
+    String job = runningJob(3);
+    count(job, List.of(new Success(0, 1.5), new Success(1, 2.5), new Success(0, 1.5)), List.of());
+    Completion last = count(job, List.of(new Success(1, 2.5), new Success(2, 4.0)), List.of());
+    assertThat(last.status()).isEqualTo(JobState.COMPLETED);
+    assertThat(new JsonObject(redis.send(Command.HGET, RedisKeys.job(job), "result").toString()).getDouble("value"))
+        .isEqualTo(8.0);
+  }
+
+  @Test
+  @DisplayName("batches of thousands set the same bits SETBIT and GETBIT see, and mark them logged")
+  void largeBatchesUseTheSameBits() {
+    String job = runningJob(5000);
+    List<Success> odd = LongStream.range(0, 5000).filter(i -> i % 2 == 1).mapToObj(i -> new Success(i, null)).toList();
+    Completion counted = count(job, odd, List.of());
+    assertThat(counted.countedNow()).isEqualTo(2500);
+    assertThat(counted.notToLog()).isEmpty();
+    assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(job)).toLong()).isEqualTo(2500);
+    assertThat(redis.send(Command.GETBIT, RedisKeys.doneBits(job), 4999).toLong()).isEqualTo(1);
+    assertThat(redis.send(Command.GETBIT, RedisKeys.doneBits(job), 4998).toLong()).isZero();
+
+    Await.result(store.markLogged(job, odd.stream().map(Success::index).toList()));
+    assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(2500);
+    assertThat(redis.send(Command.GETBIT, RedisKeys.loggedBits(job), 1).toLong()).isEqualTo(1);
+    assertThat(count(job, odd, List.of()).notToLog()).hasSize(2500);
+  }
+
+  @Test
+  @DisplayName("outcomes of a cancelled job change nothing")
+  void cancelledJobsCountNothing() {
+    String job = runningJob(10);
+    redis.send(Command.HSET, RedisKeys.job(job), "status", "cancelled");
+    Completion late = count(job, successes(0, 1), List.of(failure(2)));
+    assertThat(late.status()).isEqualTo(JobState.CANCELLED);
+    assertThat(late.countedNow()).isZero();
+    assertThat(late.done()).isZero();
+    assertThat(redis.send(Command.EXISTS, RedisKeys.doneBits(job)).toLong()).isZero();
+  }
+
+  /** The fields of a running job's hash that counting reads. */
+  private static String runningJob(long total) {
+    String id = UUID.randomUUID().toString();
+    redis.send(Command.HSET, RedisKeys.job(id), "status", "running", "total", total, "done", 0, "failed", 0,
+        "arrival", System.currentTimeMillis());
+    return id;
+  }
+
+  private static Completion count(String job, List<Success> successes, List<Failure> failures) {
+    return Await.result(store.recordOutcomes(job, successes, failures, null, "{}"));
+  }
+
+  private static List<Success> successes(long... indexes) {
+    return LongStream.of(indexes).mapToObj(index -> new Success(index, null)).toList();
+  }
+
+  private static Failure failure(long index) {
+    return new Failure(index, new JsonObject().put("index", index).put("error", "boom"));
+  }
+}

@@ -8,26 +8,34 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Reads jobs from Redis and counts their finished tasks exactly once. */
 public final class JobStore {
   private static final RedisScript COMPLETE = RedisScript.named("complete");
+  private static final RedisScript LOGGED = RedisScript.named("logged");
 
   /**
    * What one completion call changed.
    *
    * @param countedNow how many of the outcomes this call counted (the others were repeats)
-   * @param notToLog the positions of the outcomes not to log, ascending, counting from 0 with the
-   *     successes first and then the failures, in the order they were given: repeats that are
-   *     already in the log. Outcomes counted now, and repeats whose log record was lost with the
-   *     worker that counted them, are to be logged.
+   * @param notToLog the repeats already in the job's log. Outcomes counted now, and repeats whose
+   *     log record was lost with the worker that counted them, are to be logged.
    * @param finishedNow whether this call moved the job to its final state, or is to announce it
-   *     again because its end record was lost (true for one call only, unless a record is lost)
+   *     again because the record of its end was lost (true once, unless a record is lost)
    */
-  public record Completion(long done, long failed, JobState status, boolean finishedNow, int countedNow,
-      List<Integer> notToLog) {}
+  public record Completion(long done, long failed, JobState status, boolean finishedNow, long countedNow,
+      Set<Long> notToLog) {
+
+    /** Whether the outcome of this task goes to the job's log: never for a cancelled, re-queued or deleted job. */
+    public boolean logs(long index) {
+      boolean logging = status == JobState.RUNNING || status == JobState.COMPLETED || status == JobState.FAILED;
+      return logging && !notToLog.contains(index);
+    }
+  }
 
   private final Redis redis;
 
@@ -115,31 +123,28 @@ public final class JobStore {
   public record Failure(long index, JsonObject record) {}
 
   /**
-   * Records the outcomes of some tasks of one job. Repeats (a task re-run after a crash or a
-   * rebalance) are recognised by the job's bitmaps and not counted again.
+   * Records the outcomes of some tasks of one job, each task at most once in a call. Repeats (a
+   * task re-run after a crash or a rebalance) are recognised by the job's bitmaps and not counted
+   * again.
    *
    * @param singleResult the task's result when the job has one task, else null
    * @param lastLog the log record (JSON) of the last of these outcomes
    */
   public Future<Completion> recordOutcomes(
       String jobId, List<Success> successes, List<Failure> failures, JsonObject singleResult, String lastLog) {
-    boolean sums = successes.stream().anyMatch(success -> success.addsToSum() != null);
-    List<Object> args = new ArrayList<>((sums ? 2 : 1) * successes.size() + 2 * failures.size() + 7);
+    List<Object> args = new ArrayList<>();
     args.add(jobId);
     args.add(System.currentTimeMillis());
     args.add(singleResult == null ? "" : singleResult.encode());
     args.add(lastLog == null ? "" : lastLog);
-    args.add(successes.size());
     args.add(RedisKeys.byStatusPrefix());
-    // Most task types add nothing to a sum: their successes are sent as bare indexes.
-    args.add(sums ? successes.size() : 0);
-    for (Success success : successes) {
+    args.addAll(TaskBits.asArguments(TaskBits.of(successes.stream().mapToLong(Success::index).toArray())));
+    // Most task types add nothing to a sum: only those that do send a value per task.
+    List<Success> summed = successes.stream().filter(success -> success.addsToSum() != null).toList();
+    args.add(summed.size());
+    for (Success success : summed) {
       args.add(success.index());
-    }
-    if (sums) {
-      for (Success success : successes) {
-        args.add(success.addsToSum() == null ? 0.0 : success.addsToSum());
-      }
+      args.add(success.addsToSum());
     }
     for (Failure failure : failures) {
       args.add(failure.index());
@@ -183,23 +188,19 @@ public final class JobStore {
     if (indexes.isEmpty()) {
       return Future.succeededFuture();
     }
-    // One command for the whole batch: setting a bit is idempotent, so no script is needed.
-    Request setAll = Request.cmd(Command.BITFIELD).arg(RedisKeys.loggedBits(jobId));
-    for (long index : indexes) {
-      setAll.arg("SET").arg("u1").arg(index).arg(1);
-    }
-    return redis.send(setAll).mapEmpty();
+    long[] all = indexes.stream().mapToLong(Long::longValue).toArray();
+    return LOGGED.run(redis, List.of(RedisKeys.loggedBits(jobId)), TaskBits.asArguments(TaskBits.of(all))).mapEmpty();
   }
 
   private static Completion toCompletion(Response reply) {
-    List<Integer> notToLog = new ArrayList<>(reply.size() - 5);
+    Set<Long> notToLog = new HashSet<>();
     for (int i = 5; i < reply.size(); i++) {
-      notToLog.add(reply.get(i).toInteger() - 1); // the script counts positions from 1
+      notToLog.add(reply.get(i).toLong());
     }
     String status = reply.get(2).toString();
     return new Completion(reply.get(0).toLong(), reply.get(1).toLong(),
         "unknown".equals(status) ? null : JobState.fromWire(status), reply.get(3).toLong() == 1L,
-        reply.get(4).toInteger(), notToLog);
+        reply.get(4).toLong(), notToLog);
   }
 
   // HGETALL answers a flat field, value, ... list over RESP2 and a map over RESP3.

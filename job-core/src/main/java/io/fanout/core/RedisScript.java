@@ -61,7 +61,14 @@ public final class RedisScript {
   private static Request request(Command command, String script, List<String> keys, List<?> args) {
     Request request = Request.cmd(command).arg(script).arg(keys.size());
     keys.forEach(request::arg);
-    args.forEach(arg -> request.arg(String.valueOf(arg)));
+    // Bytes go as they are (bitmap pieces); everything else as its text.
+    args.forEach(arg -> {
+      if (arg instanceof byte[] bytes) {
+        request.arg(bytes);
+      } else {
+        request.arg(String.valueOf(arg));
+      }
+    });
     return request;
   }
 

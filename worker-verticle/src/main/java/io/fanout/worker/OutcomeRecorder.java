@@ -12,28 +12,71 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a batch of one job's outcomes count, in two steps around the worker's Kafka transaction.
- * {@link #count} counts them once in Redis and says which records the transaction must carry:
- * the log record of each first outcome (and of any counted before but never logged), a
- * dead-letter record per failure, and the job's end when this batch finished it. Once the
- * transaction committed, {@link #announce} marks them logged and tells the job's watchers. The
- * progress verticles hear of a running job's counts as soon as they are counted.
+ * Makes a round's outcomes of one job count, in steps around the worker's Kafka transaction.
+ * {@link #prepare} writes the records the transaction would carry if every outcome were a first
+ * one: a log record each, and a dead-letter record per failure. {@link #count} counts them once
+ * in Redis and says which records the transaction must really carry: those of the outcomes
+ * counted now, of any counted before but never logged, and the job's end when this round
+ * finished it. Once the transaction committed, {@link #announce} marks them logged and tells the
+ * job's watchers. The progress verticles hear of a running job's counts as soon as they are
+ * counted.
  */
 final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
   /** A job's log and the dead letters have one partition each; naming it spares hashing every key. */
   private static final int LOG_PARTITION = 0;
 
-  /** What counting a batch came to, and what must go to Kafka for it. */
-  record Counted(String jobId, Completion completion, List<ProducerRecord<String, String>> records,
-      List<Long> logged, JsonObject finish, Task lastTask) {}
+  /**
+   * One job's outcomes of a round, each task once, with the records that would log them all.
+   *
+   * @param outcomes successes first, then failures: the order the counting script is given them
+   * @param records per outcome, its log record and, for a failure, its dead-letter record
+   */
+  record Prepared(String jobId, List<Outcome> outcomes, List<List<ProducerRecord<String, String>>> records) {
+
+    /** Every record, for a round in which every outcome is a first one (nearly every round). */
+    List<ProducerRecord<String, String>> allRecords() {
+      return records.stream().flatMap(List::stream).toList();
+    }
+  }
+
+  /** What counting a round came to, and what must go to Kafka for it. */
+  record Counted(Prepared prepared, Completion completion, ProducerRecord<String, String> finishRecord,
+      JsonObject finish) {
+
+    /** Whether the transaction carries the record of every outcome, as {@link Prepared#allRecords} guessed. */
+    boolean logsAll() {
+      return prepared.outcomes().stream().allMatch(outcome -> completion.logs(outcome.task().index()));
+    }
+
+    /** The records of the outcomes to be logged. */
+    List<ProducerRecord<String, String>> records() {
+      List<ProducerRecord<String, String>> records = new ArrayList<>();
+      for (int i = 0; i < prepared.outcomes().size(); i++) {
+        if (completion.logs(prepared.outcomes().get(i).task().index())) {
+          records.addAll(prepared.records().get(i));
+        }
+      }
+      return records;
+    }
+
+    /** The indexes of the tasks whose record the transaction carries, to be marked logged once it commits. */
+    List<Long> logged() {
+      return prepared.outcomes().stream().map(outcome -> outcome.task().index()).filter(completion::logs).toList();
+    }
+
+    Task lastTask() {
+      return prepared.outcomes().get(prepared.outcomes().size() - 1).task();
+    }
+  }
 
   private final EventBus eventBus;
   private final JobStore store;
@@ -47,26 +90,48 @@ final class OutcomeRecorder {
     this.workerId = workerId;
   }
 
-  Future<Counted> count(String jobId, List<Outcome> outcomes) {
-    List<Success> successes = new ArrayList<>();
-    List<Failure> failures = new ArrayList<>();
-    // In the order the script is given them, successes first: it names outcomes by that position.
+  /**
+   * On any thread: puts the outcomes in the script's order, each task once (a dispatcher that
+   * resumed after a crash can have written a task twice), and writes their records.
+   */
+  Prepared prepare(String jobId, List<Outcome> outcomes) {
+    Set<Long> seen = new HashSet<>(2 * outcomes.size());
     List<Outcome> inScriptOrder = new ArrayList<>(outcomes.size());
     List<Outcome> failed = new ArrayList<>();
     for (Outcome outcome : outcomes) {
-      if (outcome.succeeded()) {
-        successes.add(new Success(outcome.task().index(), outcome.addsToSum()));
-        inScriptOrder.add(outcome);
-      } else {
-        failures.add(new Failure(outcome.task().index(), outcome.failureRecord(workerId)));
-        failed.add(outcome);
+      if (seen.add(outcome.task().index())) {
+        (outcome.succeeded() ? inScriptOrder : failed).add(outcome);
       }
     }
     inScriptOrder.addAll(failed);
     LogRecords logRecords = new LogRecords(jobId, workerId);
-    Outcome last = outcomes.get(outcomes.size() - 1);
+    String log = Topics.log(jobId);
+    List<List<ProducerRecord<String, String>>> records = new ArrayList<>(inScriptOrder.size());
+    for (Outcome outcome : inScriptOrder) {
+      ProducerRecord<String, String> logRecord = new ProducerRecord<>(log, LOG_PARTITION,
+          Long.toString(outcome.task().index()), logRecords.of(outcome));
+      records.add(outcome.succeeded() ? List.of(logRecord) : List.of(logRecord,
+          new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId, outcome.failureRecord(workerId).encode())));
+    }
+    return new Prepared(jobId, inScriptOrder, records);
+  }
+
+  /** On the verticle's context: counts the outcomes once in Redis. */
+  Future<Counted> count(Prepared prepared) {
+    String jobId = prepared.jobId();
+    List<Success> successes = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
+    for (Outcome outcome : prepared.outcomes()) {
+      if (outcome.succeeded()) {
+        successes.add(new Success(outcome.task().index(), outcome.addsToSum()));
+      } else {
+        failures.add(new Failure(outcome.task().index(), outcome.failureRecord(workerId)));
+      }
+    }
+    Outcome last = prepared.outcomes().get(prepared.outcomes().size() - 1);
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
-    return store.recordOutcomes(jobId, successes, failures, singleResult, logRecords.of(last))
+    List<ProducerRecord<String, String>> lastRecords = prepared.records().get(prepared.records().size() - 1);
+    return store.recordOutcomes(jobId, successes, failures, singleResult, lastRecords.get(0).value())
         .map(completion -> {
           if (completion.status() == JobState.CANCELLED) {
             liveJobs.ended(jobId);
@@ -75,36 +140,16 @@ final class OutcomeRecorder {
             // Counts are durable in Redis now: browsers need not wait for the log's transaction.
             announceProgress(jobId, last.task(), completion);
           }
-          String log = Topics.log(jobId);
-          List<ProducerRecord<String, String>> records = new ArrayList<>(outcomes.size() + 1);
-          List<Long> logged = new ArrayList<>(outcomes.size());
-          Iterator<Integer> notToLog = completion.notToLog().iterator();
-          int skip = notToLog.hasNext() ? notToLog.next() : -1;
-          for (int position = 0; position < inScriptOrder.size(); position++) {
-            if (position == skip) {
-              skip = notToLog.hasNext() ? notToLog.next() : -1;
-              continue;
-            }
-            Outcome outcome = inScriptOrder.get(position);
-            long index = outcome.task().index();
-            records.add(new ProducerRecord<>(log, LOG_PARTITION, Long.toString(index), logRecords.of(outcome)));
-            logged.add(index);
-            if (!outcome.succeeded()) {
-              records.add(new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId,
-                  outcome.failureRecord(workerId).encode()));
-            }
-          }
           JsonObject finish = completion.finishedNow() ? finishEvent(jobId, completion) : null;
-          if (finish != null) {
-            records.add(new ProducerRecord<>(log, LOG_PARTITION, "lifecycle", finish.encode()));
-          }
-          return new Counted(jobId, completion, records, logged, finish, last.task());
+          return new Counted(prepared, completion,
+              finish == null ? null : new ProducerRecord<>(Topics.log(jobId), LOG_PARTITION, "lifecycle", finish.encode()),
+              finish);
         });
   }
 
   /** After the transaction: what is now durable in Kafka is marked and told. */
   Future<Void> announce(Counted counted) {
-    String jobId = counted.jobId();
+    String jobId = counted.prepared().jobId();
     Completion completion = counted.completion();
     // What is in the log is told whether or not the marks land.
     Future<Void> told = counted.finish() == null ? Future.succeededFuture() : store.saveLastLog(jobId, counted.finish())

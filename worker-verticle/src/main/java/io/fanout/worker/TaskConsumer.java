@@ -2,6 +2,7 @@ package io.fanout.worker;
 
 import io.fanout.core.Topics;
 import io.fanout.worker.OutcomeRecorder.Counted;
+import io.fanout.worker.OutcomeRecorder.Prepared;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,6 +56,8 @@ final class TaskConsumer {
   private static final Duration BUSY_POLL = Duration.ofMillis(5);
   private static final Duration IDLE_POLL = Duration.ofMillis(100);
   private static final long CONTEXT_TIMEOUT_MS = 10_000;
+  /** How long a round waits for Redis to count it: well within the 5 s its transaction may stay open. */
+  private static final long COUNT_TIMEOUT_MS = 2_000;
   private static final long RESTART_DELAY_MS = 1_000;
   private static final long ASK_AGAIN_MS = 1_000;
 
@@ -90,6 +94,7 @@ final class TaskConsumer {
   private boolean fetchPaused;
   private boolean hasJoined;
   private long lastRecordedAt;
+  private CompletableFuture<?> announcing = CompletableFuture.completedFuture(null);
 
   TaskConsumer(Context context, String workerId, TaskRunner runner, LiveJobs liveJobs, OutcomeRecorder recorder,
       Supplier<KafkaConsumer<String, String>> newConsumer, Supplier<KafkaProducer<String, String>> newProducer,
@@ -186,6 +191,7 @@ final class TaskConsumer {
     }
     awaitReturns(() -> works.values().stream().allMatch(work -> work.unfinished() == 0), drainTimeoutMs);
     leave(works.keySet(), true);
+    awaitAnnounced();
     consumer.close();
     producer.close();
   }
@@ -312,9 +318,13 @@ final class TaskConsumer {
   }
 
   /**
-   * Counts the recordable outcomes in Redis, then logs them and commits the offsets past them
-   * in one transaction. If either step fails, they wait for the next round: counting is
-   * idempotent, and what was counted but not logged is logged then.
+   * Counts the recordable outcomes in Redis and, in one transaction, logs them and commits the
+   * offsets that move past them. The count must be in Redis before the transaction commits: an
+   * outcome logged and committed but not counted would never run again to be counted. While
+   * Redis counts, the log records already go into the transaction, on the guess that every outcome
+   * is a first one; a round with repeats in it (a re-run) is aborted and sent again as counted.
+   * If either step fails the outcomes wait for the next round: counting is idempotent, and what
+   * was counted but not logged is logged then.
    */
   private void recordAndCommit() {
     lastRecordedAt = System.currentTimeMillis();
@@ -337,19 +347,27 @@ final class TaskConsumer {
     if (offsets.isEmpty() && byJob.isEmpty()) {
       return;
     }
+    List<Prepared> prepared = byJob.entrySet().stream()
+        .map(job -> recorder.prepare(job.getKey(), job.getValue()))
+        .toList();
+    CompletableFuture<List<Counted>> counting = onContextAsync(() -> Future.all(prepared.stream()
+        .map(recorder::count)
+        .toList()).map(all -> all.<Counted>list()));
     List<Counted> counted;
     try {
-      counted = onContext(() -> Future.all(byJob.entrySet().stream()
-          .map(job -> recorder.count(job.getKey(), job.getValue()))
-          .toList()).map(all -> all.<Counted>list()));
-    } catch (Exception redisAway) {
-      LOG.warn("Worker {} will count its finished tasks again: {}", workerId, redisAway.toString());
-      taken.forEach(PartitionWork::putBack);
-      return;
-    }
-    try {
       producer.beginTransaction();
-      counted.forEach(batch -> batch.records().forEach(producer::send));
+      prepared.forEach(batch -> batch.allRecords().forEach(producer::send));
+      counted = awaitCount(counting);
+      if (counted == null || !counted.stream().allMatch(Counted::logsAll)) {
+        producer.abortTransaction();
+        if (counted == null) {
+          taken.forEach(PartitionWork::putBack);
+          return;
+        }
+        producer.beginTransaction();
+        counted.forEach(batch -> batch.records().forEach(producer::send));
+      }
+      counted.stream().map(Counted::finishRecord).filter(Objects::nonNull).forEach(producer::send);
       if (!offsets.isEmpty()) {
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       }
@@ -368,9 +386,37 @@ final class TaskConsumer {
       return;
     }
     offsets.forEach((partition, offset) -> works.get(partition).committed(offset.offset()));
+    announce(counted);
+  }
+
+  /** The round's counts, or null if Redis did not give them in time; the transaction stays open meanwhile. */
+  private List<Counted> awaitCount(CompletableFuture<List<Counted>> counting) {
     try {
-      onContext(() -> Future.all(counted.stream().map(recorder::announce).toList()));
-    } catch (Exception notTold) {
+      return counting.get(COUNT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException | java.util.concurrent.TimeoutException redisAway) {
+      LOG.warn("Worker {} will count its finished tasks again: {}", workerId, redisAway.toString());
+      return null;
+    }
+  }
+
+  /**
+   * Marks what the transaction logged and tells the job's watchers, while the next round goes
+   * on; one announcement is in flight at a time.
+   */
+  private void announce(List<Counted> counted) {
+    awaitAnnounced();
+    announcing = onContextAsync(() -> Future.all(counted.stream().map(recorder::announce).toList()));
+  }
+
+  private void awaitAnnounced() {
+    try {
+      announcing.get(CONTEXT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | java.util.concurrent.TimeoutException notTold) {
       // Counted and logged; only the marks and notices are missing, and a progress update follows.
       LOG.warn("Worker {} could not announce recorded tasks: {}", workerId, notTold.toString());
     }
@@ -407,8 +453,8 @@ final class TaskConsumer {
     inHand = total;
   }
 
-  /** Runs Vert.x work (Redis, the event bus) on the verticle's context and waits for it here. */
-  private <T> T onContext(Supplier<Future<T>> work) throws Exception {
+  /** Runs Vert.x work (Redis, the event bus) on the verticle's context; this thread may wait for it. */
+  private <T> CompletableFuture<T> onContextAsync(Supplier<Future<T>> work) {
     CompletableFuture<T> result = new CompletableFuture<>();
     context.runOnContext(v -> work.get().onComplete(done -> {
       if (done.succeeded()) {
@@ -417,7 +463,7 @@ final class TaskConsumer {
         result.completeExceptionally(done.cause());
       }
     }));
-    return result.get(CONTEXT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    return result;
   }
 
   private void closeWithoutCommitting() {

@@ -8,42 +8,20 @@
 -- offsets. If that transaction does not commit, the tasks run again and come back here counted
 -- but not logged (the logged bit is set only after a commit): they are to be logged then, and
 -- the finisher among them makes the job's end be announced again.
--- Successes, thousands per call, are set with one BITFIELD per thousand rather than a SETBIT
--- each: per task that is the difference between a Redis command and a few list entries.
+-- Successes come as pieces of a bitmap (TaskBits): the done bitmap is read, merged and written a
+-- piece at a time, eight tasks per step, so a batch of thousands costs a few commands. Repeats
+-- are rare (re-runs) and are looked at one by one.
 -- KEYS[1] job hash, KEYS[2] done bitmap, KEYS[3] failed bitmap, KEYS[4] active set,
 -- KEYS[5] running-jobs index, KEYS[6] failures list, KEYS[7] finished-topics set,
 -- KEYS[8] logged bitmap
 -- ARGV[1] job id, ARGV[2] now (ms), ARGV[3] result of a single-task job ('' otherwise),
--- ARGV[4] the job's last log record ('' for none), ARGV[5] how many tasks succeeded (n),
--- ARGV[6] status index key prefix, ARGV[7] how many values to add to the job's reduced sum
--- follow the successes (0 or n),
--- ARGV[8 ..] the n successes' indexes, then their n values to add (if any), then pairs
--- (index, failure record JSON) for tasks that failed for good.
--- Returns {done, failed, status, finished now (0|1), how many were counted now, then the
--- positions (1-based, successes first, ascending) of the outcomes not to log}: an outcome is
--- logged when it was counted now, or counted before but never logged.
-local CHUNK = 1000
-
--- The old values of one bit per index, from BITFIELD GET or SET ops sent a chunk at a time.
-local function bits(key, op, indexes)
-  local old = {}
-  for from = 1, #indexes, CHUNK do
-    local args = {}
-    for i = from, math.min(from + CHUNK - 1, #indexes) do
-      args[#args + 1] = op
-      args[#args + 1] = 'u1'
-      args[#args + 1] = indexes[i]
-      if op == 'SET' then
-        args[#args + 1] = 1
-      end
-    end
-    for _, value in ipairs(redis.call('BITFIELD', key, unpack(args))) do
-      old[#old + 1] = value
-    end
-  end
-  return old
-end
-
+-- ARGV[4] the job's last log record ('' for none), ARGV[5] status index key prefix,
+-- ARGV[6] how many pieces of successes follow, then each one's byte offset and bytes;
+-- then how many pairs (index, value to add to the job's reduced sum) follow, and those pairs;
+-- then pairs (index, failure record JSON) for tasks that failed for good, to the end.
+-- Returns {done, failed, status, finished now (0|1), how many were counted now, then the indexes
+-- not to log}. Outcomes counted now, and repeats counted before but never logged, are to be
+-- logged; for a job that is neither running nor ended (cancelled, queued again, deleted) nothing is.
 local status = redis.call('HGET', KEYS[1], 'status')
 local counting = status == 'running'
 if not counting and status ~= 'completed' and status ~= 'failed' then
@@ -51,80 +29,100 @@ if not counting and status ~= 'completed' and status ~= 'failed' then
   local counts = redis.call('HMGET', KEYS[1], 'done', 'failed')
   return {tonumber(counts[1]) or 0, tonumber(counts[2]) or 0, status or 'unknown', 0, 0}
 end
-local succeeded = tonumber(ARGV[5])
-local sums = tonumber(ARGV[7])
-local firstArg = 8
-local failuresArg = firstArg + succeeded + sums
 
-local firsts = {}
-local notToLog = {}
--- Outcomes counted before: rare (re-runs), so they are checked one command at a time.
-local logChecked = nil
-local function checkRepeat(position, index)
-  if logChecked == nil then
-    logChecked = {}
-    for _, first in ipairs(firsts) do
-      logChecked[first] = true
-    end
+local BIT = {128, 64, 32, 16, 8, 4, 2, 1}
+local POPCOUNT = {[0] = 0}
+for value = 1, 255 do
+  POPCOUNT[value] = POPCOUNT[math.floor(value / 2)] + value % 2
+end
+
+-- A string of these byte values, built in slices (unpack takes a few thousand values at most).
+local function bytesOf(values)
+  local slices = {}
+  for from = 1, #values, 4096 do
+    slices[#slices + 1] = string.char(unpack(values, from, math.min(from + 4095, #values)))
   end
-  local counted = redis.call('GETBIT', KEYS[2], index) == 1 or redis.call('GETBIT', KEYS[3], index) == 1
-  if logChecked[index] or not counted or redis.call('GETBIT', KEYS[8], index) == 1 then
-    notToLog[#notToLog + 1] = position
-  end
-  logChecked[index] = true
+  return table.concat(slices)
 end
 
 local newDone, newFailed, reduced = 0, 0, 0
-if succeeded > 0 then
-  local indexes = {}
-  for i = 1, succeeded do
-    indexes[i] = ARGV[firstArg + i - 1]
-  end
-  -- A task that failed for good is not counted as done by a late success; failed bits exist
-  -- only for jobs with such failures, so most jobs skip this read.
-  local failedBefore = counting and redis.call('EXISTS', KEYS[3]) == 1 and bits(KEYS[3], 'GET', indexes) or nil
-  local settable = {}
-  for i = 1, succeeded do
-    if counting and not (failedBefore and failedBefore[i] == 1) then
-      settable[#settable + 1] = i
-    end
-  end
-  local settableIndexes = {}
-  for j, i in ipairs(settable) do
-    settableIndexes[j] = indexes[i]
-  end
-  local wasDone = bits(KEYS[2], 'SET', settableIndexes)
-  local firstTime = {}
-  for j, i in ipairs(settable) do
-    -- The second of two equal indexes in one batch finds the bit the first one set.
-    if wasDone[j] == 0 then
-      firstTime[i] = true
-      firsts[#firsts + 1] = indexes[i]
-      newDone = newDone + 1
-      if sums > 0 then
-        reduced = reduced + tonumber(ARGV[firstArg + succeeded + i - 1])
+local hasReduced = false
+local finisher = nil
+local repeats = {}
+local countedBits = {}
+local failedBefore = counting and redis.call('EXISTS', KEYS[3]) == 1
+
+local arg = 7
+for _ = 1, tonumber(ARGV[6]) do
+  local offset, given = tonumber(ARGV[arg]), ARGV[arg + 1]
+  arg = arg + 2
+  local last = offset + #given - 1
+  local done = redis.call('GETRANGE', KEYS[2], offset, last)
+  -- A task that failed for good is not counted as done by a late success.
+  local failed = failedBefore and redis.call('GETRANGE', KEYS[3], offset, last) or ''
+  local merged = {}
+  local changed = false
+  for k = 1, #given do
+    local wanted = string.byte(given, k)
+    local doneByte = string.byte(done, k) or 0
+    local before = bit.bor(doneByte, string.byte(failed, k) or 0)
+    local new = counting and bit.band(wanted, bit.bnot(before)) or 0
+    if new ~= 0 then
+      changed = true
+      newDone = newDone + POPCOUNT[new]
+      countedBits[offset + k - 1] = new
+      if not finisher then
+        for j = 1, 8 do
+          if bit.band(new, BIT[j]) ~= 0 and not finisher then
+            finisher = (offset + k - 1) * 8 + j - 1
+          end
+        end
       end
     end
-  end
-  for i = 1, succeeded do
-    if not firstTime[i] then
-      checkRepeat(i, indexes[i])
+    local again = bit.band(wanted, bit.bnot(new))
+    if again ~= 0 then
+      for j = 1, 8 do
+        if bit.band(again, BIT[j]) ~= 0 then
+          repeats[#repeats + 1] = (offset + k - 1) * 8 + j - 1
+        end
+      end
     end
+    merged[k] = bit.bor(doneByte, new)
+  end
+  if changed then
+    redis.call('SETRANGE', KEYS[2], offset, bytesOf(merged))
   end
 end
-for arg = failuresArg, #ARGV, 2 do
-  local position = succeeded + (arg - failuresArg) / 2 + 1
-  local index, record = ARGV[arg], ARGV[arg + 1]
-  if counting and (logChecked == nil or not logChecked[index]) and redis.call('GETBIT', KEYS[2], index) == 0
-      and redis.call('SETBIT', KEYS[3], index, 1) == 0 then
+
+local sums = tonumber(ARGV[arg])
+for i = arg + 1, arg + 2 * sums, 2 do
+  local index = tonumber(ARGV[i])
+  if bit.band(countedBits[math.floor(index / 8)] or 0, BIT[index % 8 + 1]) ~= 0 then
+    reduced = reduced + tonumber(ARGV[i + 1])
+    hasReduced = true
+  end
+end
+
+for i = arg + 1 + 2 * sums, #ARGV, 2 do
+  local index, record = ARGV[i], ARGV[i + 1]
+  if counting and redis.call('GETBIT', KEYS[2], index) == 0 and redis.call('SETBIT', KEYS[3], index, 1) == 0 then
     newFailed = newFailed + 1
-    firsts[#firsts + 1] = index
-    if logChecked then
-      logChecked[index] = true
-    end
+    finisher = finisher or index
     redis.call('RPUSH', KEYS[6], record)
   else
-    checkRepeat(position, index)
+    repeats[#repeats + 1] = index
+  end
+end
+
+-- A repeat is logged again only if it was counted and its log record never committed.
+local notToLog = {}
+local loggedAgain = {}
+for _, index in ipairs(repeats) do
+  local counted = redis.call('GETBIT', KEYS[2], index) == 1 or redis.call('GETBIT', KEYS[3], index) == 1
+  if not counted or redis.call('GETBIT', KEYS[8], index) == 1 then
+    notToLog[#notToLog + 1] = index
+  else
+    loggedAgain[tostring(index)] = true
   end
 end
 
@@ -133,12 +131,12 @@ local done, failed
 if counting then
   done = redis.call('HINCRBY', KEYS[1], 'done', newDone)
   failed = redis.call('HINCRBY', KEYS[1], 'failed', newFailed)
-  if sums > 0 and newDone > 0 then
+  if hasReduced then
     redis.call('HINCRBYFLOAT', KEYS[1], 'reduced', reduced)
   end
   local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
   redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
-  if #firsts > 0 and ARGV[4] ~= '' then
+  if finisher and ARGV[4] ~= '' then
     redis.call('HSET', KEYS[1], 'lastLog', ARGV[4])
   end
   if done + failed >= total then
@@ -152,10 +150,11 @@ if counting then
       end
       result = cjson.encode(summary)
     end
-    redis.call('HSET', KEYS[1], 'status', status, 'finishedAt', ARGV[2], 'result', result, 'finisher', firsts[1] or '')
+    redis.call('HSET', KEYS[1], 'status', status, 'finishedAt', ARGV[2], 'result', result,
+      'finisher', finisher and tostring(finisher) or '')
     redis.call('ZREM', KEYS[4], ARGV[1])
     redis.call('ZREM', KEYS[5], ARGV[1])
-    redis.call('ZADD', ARGV[6] .. status, redis.call('HGET', KEYS[1], 'arrival'), ARGV[1])
+    redis.call('ZADD', ARGV[5] .. status, redis.call('HGET', KEYS[1], 'arrival'), ARGV[1])
     redis.call('ZADD', KEYS[7], ARGV[2], ARGV[1])
     finishedNow = 1
   end
@@ -163,20 +162,12 @@ else
   local fields = redis.call('HMGET', KEYS[1], 'done', 'failed', 'finisher')
   done, failed = tonumber(fields[1]), tonumber(fields[2])
   -- The job ended in a batch whose log never committed: its end is told again with its finisher.
-  local skipped = {}
-  for _, position in ipairs(notToLog) do
-    skipped[position] = true
-  end
-  local given = succeeded + (#ARGV - failuresArg + 1) / 2
-  for position = 1, given do
-    local arg = position <= succeeded and firstArg + position - 1 or failuresArg + 2 * (position - succeeded - 1)
-    if not skipped[position] and ARGV[arg] == fields[3] then
-      finishedNow = 1
-    end
+  if fields[3] and loggedAgain[fields[3]] then
+    finishedNow = 1
   end
 end
-local reply = {done, failed, status, finishedNow, #firsts}
-for _, position in ipairs(notToLog) do
-  reply[#reply + 1] = position
+local reply = {done, failed, status, finishedNow, newDone + newFailed}
+for _, index in ipairs(notToLog) do
+  reply[#reply + 1] = index
 end
 return reply

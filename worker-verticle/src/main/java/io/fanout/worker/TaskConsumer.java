@@ -350,6 +350,9 @@ final class TaskConsumer {
     List<Prepared> prepared = byJob.entrySet().stream()
         .map(job -> recorder.prepare(job.getKey(), job.getValue()))
         .toList();
+    // The last round's tasks are marked logged before these are counted: a task written twice
+    // (by a dispatcher that resumed after a crash) is then found logged when its copy comes.
+    awaitAnnounced();
     CompletableFuture<List<Counted>> counting = onContextAsync(() -> Future.all(prepared.stream()
         .map(recorder::count)
         .toList()).map(all -> all.<Counted>list()));
@@ -402,12 +405,8 @@ final class TaskConsumer {
     }
   }
 
-  /**
-   * Marks what the transaction logged and tells the job's watchers, while the next round goes
-   * on; one announcement is in flight at a time.
-   */
+  /** Marks what the transaction logged and tells the job's watchers, while the next round is polled. */
   private void announce(List<Counted> counted) {
-    awaitAnnounced();
     announcing = onContextAsync(() -> Future.all(counted.stream().map(recorder::announce).toList()));
   }
 

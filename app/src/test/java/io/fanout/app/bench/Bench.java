@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -196,15 +197,14 @@ public final class Bench {
   }
 
   private void endToEnd(EndToEndThroughput e2e, Path out) throws Exception {
-    int runs = options.integer("--runs");
     int count = options.integer("--count");
     // A warm-up job first, not counted: the figures are of a JVM whose JIT has seen the code paths.
     if (options.flag("--profile")) {
       ScenarioProfile.prime();
     }
     e2e.runs(new JsonObject().put("type", "count").put("count", options.integer("--warmup-count")), 1);
-    List<EndToEndThroughput.Run> counted = profiled("count", out,
-        () -> e2e.runs(new JsonObject().put("type", "count").put("count", count), runs));
+    List<EndToEndThroughput.Run> counted = measured("count", out,
+        n -> e2e.runs(new JsonObject().put("type", "count").put("count", count), n));
     double countRate = median(counted, EndToEndThroughput.Run::rate);
     String detail = String.format("%,d-task count job, createdAt->finishedAt, after a %,d-task warm-up job, "
         + "median of %d: %s", count, options.integer("--warmup-count"), counted.size(),
@@ -229,8 +229,8 @@ public final class Bench {
         times >= 10));
 
     int shaCount = options.integer("--sha-count");
-    List<EndToEndThroughput.Run> hashed = profiled("sha256", out, () -> e2e.runs(new JsonObject()
-        .put("type", "sha256").put("count", shaCount).put("payload", new JsonObject().put("input", "x")), runs));
+    List<EndToEndThroughput.Run> hashed = measured("sha256", out, n -> e2e.runs(new JsonObject()
+        .put("type", "sha256").put("count", shaCount).put("payload", new JsonObject().put("input", "x")), n));
     figures.add(Figure.reference("e2e.sha256", "End-to-end `sha256` tasks/s",
         perSecond(median(hashed, EndToEndThroughput.Run::rate), "tasks"),
         String.format("%,d-task sha256 job, median of %d: %s", shaCount, hashed.size(),
@@ -238,29 +238,33 @@ public final class Bench {
   }
 
   /**
-   * Runs one job type's runs under a JFR recording (unless --profile false), notes each run and
-   * where the pace came from, and puts the profile in the report and in {@code e2e-<type>-profile.txt}.
+   * Measures one job type's runs; then, unless --profile false, runs it once more under a JFR
+   * recording, not counted: with the JDK's "profile" settings the recording itself took a third
+   * of the rate. Notes each run and where the pace came from, and puts the profile in the report
+   * and in {@code e2e-<type>-profile.txt}.
    */
-  private List<EndToEndThroughput.Run> profiled(String type, Path out,
-      java.util.function.Supplier<List<EndToEndThroughput.Run>> runs) throws Exception {
-    ScenarioProfile profile = options.flag("--profile")
-        ? ScenarioProfile.start(out.resolve("e2e-" + type + ".jfr"))
-        : null;
-    List<EndToEndThroughput.Run> results = runs.get();
-    String summary = profile == null ? null : profile.stop();
-    results.forEach(run -> note(type + ": " + run.describe() + String.format(" = %,.0f tasks/s, created->started %d ms",
-        run.rate(), run.waitMs())));
+  private List<EndToEndThroughput.Run> measured(String type, Path out,
+      IntFunction<List<EndToEndThroughput.Run>> runs) throws Exception {
+    List<EndToEndThroughput.Run> results = runs.apply(options.integer("--runs"));
+    results.forEach(run -> note(type + ": " + describe(run)));
     note(String.format("%s: the dispatcher had every task in Kafka after %.0f %% of the job's time (median); "
         + "near 100 %% means the dispatcher sets the pace", type, 100 * median(results,
             run -> run.dispatchedMs() < 0 ? Double.NaN : (double) run.dispatchedMs() / run.millis())));
-    if (summary != null) {
+    if (options.flag("--profile")) {
+      ScenarioProfile profile = ScenarioProfile.start(out.resolve("e2e-" + type + ".jfr"));
+      List<EndToEndThroughput.Run> profiled = runs.apply(1);
+      String summary = profile.stop();
       Path file = out.resolve("e2e-" + type + "-profile.txt");
       Files.writeString(file, summary);
-      report.append("\n### Profile of the ").append(type).append(" job runs\n\n```\n").append(summary)
-          .append("```\n\n");
-      OUT.println("Profile of the " + type + " runs written to " + file);
+      report.append("\n### Profile of one more ").append(type).append(" job run, not counted\n\n")
+          .append(describe(profiled.get(0))).append("\n\n```\n").append(summary).append("```\n\n");
+      OUT.println("Profile of one more " + type + " run written to " + file);
     }
     return results;
+  }
+
+  private static String describe(EndToEndThroughput.Run run) {
+    return run.describe() + String.format(" = %,.0f tasks/s, created->started %d ms", run.rate(), run.waitMs());
   }
 
   private void latency(FanoutHttp http, EmbeddedInfrastructure backends, FanoutApp app) {

@@ -46,6 +46,7 @@ public final class Settings {
   public static final String LEASE_MS = "LEASE_MS";
   public static final String QUEUE_POLL_MS = "QUEUE_POLL_MS";
   public static final String PRODUCE_WINDOW = "PRODUCE_WINDOW";
+  public static final String PRODUCE_WINDOW_BYTES = "PRODUCE_WINDOW_BYTES";
   public static final String DISPATCH_CONCURRENCY = "DISPATCH_CONCURRENCY";
   public static final String TOPIC_DISCOVERY_MS = "TOPIC_DISCOVERY_MS";
   public static final String COMMIT_INTERVAL_MS = "COMMIT_INTERVAL_MS";

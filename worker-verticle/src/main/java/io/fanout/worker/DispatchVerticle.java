@@ -104,7 +104,9 @@ public class DispatchVerticle extends VerticleBase {
                   long end = retries > 0 ? retries : job.total();
                   LOG.info("Dispatcher {} {} job {}: producing {}tasks {}..{}", owner,
                       admission.resumed() ? "resumes" : "starts", jobId, retries > 0 ? "retried " : "", from, end);
-                  return produceFrom(job, from, end, retries > 0, Future.succeededFuture());
+                  DispatchWindow window = new DispatchWindow(settings.integer(Settings.PRODUCE_WINDOW),
+                      settings.longValue(Settings.PRODUCE_WINDOW_BYTES), settings.longValue(Settings.MAX_ITEM_BYTES));
+                  return produceFrom(job, window, from, end, retries > 0, Future.succeededFuture());
                 }))
         .onComplete(result -> {
           fanOutsRunning--;
@@ -162,7 +164,8 @@ public class DispatchVerticle extends VerticleBase {
    * sent while the previous one is being acknowledged, and each checkpoint waits for every
    * window up to it, so a dispatcher taking over resumes at most two windows early.
    */
-  private Future<Boolean> produceFrom(Job job, long from, long end, boolean retryRun, Future<Void> previous) {
+  private Future<Boolean> produceFrom(Job job, DispatchWindow window, long from, long end, boolean retryRun,
+      Future<Void> previous) {
     if (stopping) {
       return Future.failedFuture("dispatcher stopping");
     }
@@ -170,15 +173,15 @@ public class DispatchVerticle extends VerticleBase {
       return previous.compose(done -> queue.release(job.id(), owner, end))
           .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), end));
     }
-    long to = Math.min(end, from + settings.integer(Settings.PRODUCE_WINDOW));
-    Future<?> acknowledged =
-        sendWindow(job, retryRun ? store.retryIndexes(job.id(), from, to) : Future.succeededFuture(null), from, to);
+    long to = Math.min(end, from + window.next(job.itemized()));
+    Future<?> acknowledged = sendWindow(job, window,
+        retryRun ? store.retryIndexes(job.id(), from, to) : Future.succeededFuture(null), from, to);
     Future<Void> checkpointed = Future.all(previous, acknowledged)
         .compose(both -> queue.checkpoint(job.id(), owner, settings.longValue(Settings.LEASE_MS), to))
         .compose(held -> held
             ? Future.<Void>succeededFuture()
             : Future.failedFuture("lease on job " + job.id() + " lost (cancelled or taken over)"));
-    return previous.compose(done -> produceFrom(job, to, end, retryRun, checkpointed));
+    return previous.compose(done -> produceFrom(job, window, to, end, retryRun, checkpointed));
   }
 
   /**
@@ -186,10 +189,13 @@ public class DispatchVerticle extends VerticleBase {
    * their items read from Redis for a dataset job. A record is the task's index and its item,
    * as {@link Task} describes.
    */
-  private Future<?> sendWindow(Job job, Future<List<Long>> retryIndexes, long from, long to) {
+  private Future<?> sendWindow(Job job, DispatchWindow window, Future<List<Long>> retryIndexes, long from, long to) {
     return retryIndexes.compose(retried -> {
       List<Long> indexes = retried != null ? retried : LongStream.range(from, to).boxed().toList();
       return itemsOf(job, indexes, retried != null ? null : from).compose(items -> {
+        if (items != null) {
+          window.read(items);
+        }
         String topic = Topics.tasks(job.id());
         List<ProducerRecord<String, String>> records = new ArrayList<>(indexes.size());
         for (int i = 0; i < indexes.size(); i++) {

@@ -38,7 +38,7 @@ public final class Bench {
   private static final double REFERENCE_QUEUE_RATE = 7_300;
   private static final String[] SHOWN_SETTINGS = {Settings.WORKER_POOL, Settings.WORKER_INSTANCES,
       Settings.DISPATCH_INSTANCES, Settings.TASK_PARTITIONS, Settings.MAX_ACTIVE_JOBS, Settings.PRODUCE_WINDOW,
-      Settings.DISPATCH_CONCURRENCY, Settings.WORKER_QUEUE_PER_THREAD, Settings.TOPIC_DISCOVERY_MS,
+      Settings.PRODUCE_WINDOW_BYTES, Settings.DISPATCH_CONCURRENCY, Settings.WORKER_QUEUE_PER_THREAD, Settings.TOPIC_DISCOVERY_MS,
       Settings.COMMIT_INTERVAL_MS};
 
   private final BenchOptions options;

@@ -36,6 +36,9 @@ public final class KafkaClients {
     config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(128 * 1024));
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // A new job's partitions have leaders before its tasks are sent, but the broker can still
+    // answer NOT_LEADER_OR_FOLLOWER for a moment: retry soon, not after Kafka's 100 ms.
+    config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "20");
     return config;
   }
 
@@ -77,6 +80,9 @@ public final class KafkaClients {
     // run; idle workers pay with a few more (cheap) fetches a second.
     config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
     config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1500");
+    // Metadata asked for a new job's topic, and offsets of partitions just assigned, are asked
+    // again this soon when not ready yet; Kafka's 100 ms is a tenth of a one-task job's run.
+    config.put(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG, "20");
     config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, PerTopicAssignor.class.getName());
     return config;
   }

@@ -21,10 +21,8 @@ import io.vertx.redis.client.Redis;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +36,6 @@ public class DispatchVerticle extends VerticleBase {
   /** Windows of tasks sent but not yet checkpointed: what a dispatcher taking over may send again. */
   public static final int WINDOWS_IN_FLIGHT = 2;
   private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
-  private static final int LEADER_WAIT_ATTEMPTS = 100;
-  private static final long LEADER_WAIT_STEP_MS = 20;
 
   private final String owner = "dispatcher-" + UUID.randomUUID();
   private Settings settings;
@@ -47,6 +43,7 @@ public class DispatchVerticle extends VerticleBase {
   private JobQueue queue;
   private JobStore store;
   private KafkaAdminClient admin;
+  private TopicCreator topicCreator;
   private KafkaSink producer;
   private int fanOutsRunning;
   private boolean admitting;
@@ -59,6 +56,7 @@ public class DispatchVerticle extends VerticleBase {
     queue = new JobQueue(redis);
     store = new JobStore(redis);
     admin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, owner));
+    topicCreator = new TopicCreator(vertx, admin);
     producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner));
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
     new TopicJanitor(vertx, redis, admin, settings, owner).start();
@@ -119,43 +117,13 @@ public class DispatchVerticle extends VerticleBase {
   }
 
   private Future<Void> createTopics(Job job) {
-    List<NewTopic> topics = List.of(
-        new NewTopic(Topics.tasks(job.id()), job.partitions(), (short) 1),
-        new NewTopic(Topics.log(job.id()), 1, (short) 1));
-    // A resumed fan-out finds its topics already there: that is success.
-    return admin.createTopics(topics)
-        .recover(failure -> failure instanceof TopicExistsException
-            || failure.getCause() instanceof TopicExistsException
-            ? Future.succeededFuture()
-            : Future.failedFuture(failure))
-        .compose(created -> awaitLeaders(topics.stream().map(NewTopic::getName).toList(), LEADER_WAIT_ATTEMPTS))
+    return topicCreator.create(List.of(
+            new NewTopic(Topics.tasks(job.id()), job.partitions(), (short) 1),
+            new NewTopic(Topics.log(job.id()), 1, (short) 1)))
         // Workers would find the topic at their next metadata refresh, each at its own moment;
         // told together, they join the rebalance that assigns it together and share it.
         .onSuccess(ready -> vertx.eventBus().publish(Addresses.CONTROL,
             new JsonObject().put("action", "topics").put("jobId", job.id())));
-  }
-
-  /**
-   * Waits until every partition of the new topics has a leader. Producing earlier meets
-   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries of those first batches can
-   * then be refused as out of sequence for good.
-   */
-  private Future<Void> awaitLeaders(List<String> topics, int attemptsLeft) {
-    return admin.describeTopics(topics)
-        .map(descriptions -> descriptions.size() == topics.size() && descriptions.values().stream()
-            .flatMap(description -> description.getPartitions().stream())
-            .allMatch(partition -> partition.getLeader() != null && !partition.getLeader().isEmpty()))
-        .otherwise(false)
-        .compose(ready -> {
-          if (ready) {
-            return Future.succeededFuture();
-          }
-          if (attemptsLeft <= 1) {
-            return Future.failedFuture("partitions of " + topics + " have no leader yet");
-          }
-          return vertx.timer(LEADER_WAIT_STEP_MS, TimeUnit.MILLISECONDS)
-              .compose(waited -> awaitLeaders(topics, attemptsLeft - 1));
-        });
   }
 
   /**

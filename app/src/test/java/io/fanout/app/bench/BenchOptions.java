@@ -29,7 +29,7 @@ final class BenchOptions {
     DEFAULTS.put("--intake-clients", "32");
     DEFAULTS.put("--intake-seconds", "5");
     DEFAULTS.put("--intake-max", "200000");
-    DEFAULTS.put("--single-jobs", "50");
+    DEFAULTS.put("--single-jobs", "200");
     DEFAULTS.put("--single-timeout", "60");
     DEFAULTS.put("--heap-count", "10000000");
     DEFAULTS.put("--heap-max", "256m");

@@ -156,22 +156,28 @@ final class RawKafkaRate {
 
   /**
    * What per-job topics cost the broker: pairs of one-partition topics (a one-task job's tasks and
-   * log) created per second, each waited for until it has its leaders as a dispatcher does, by
-   * {@code concurrency} creators at once, as many as a dispatcher runs fan-outs. Deleted after.
+   * log) created per second, each request waited for until its topics have leaders, as a
+   * dispatcher does. {@code creators} send requests side by side, each of {@code pairsPerRequest}
+   * pairs. Deleted after.
    */
-  double topicPairRate(int pairs, int concurrency) throws Exception {
+  double topicPairRate(int pairs, int creators, int pairsPerRequest) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       List<String> created = Collections.synchronizedList(new ArrayList<>());
       AtomicInteger next = new AtomicInteger();
-      ExecutorService creators = Executors.newFixedThreadPool(concurrency);
+      int requests = (pairs + pairsPerRequest - 1) / pairsPerRequest;
+      ExecutorService pool = Executors.newFixedThreadPool(creators);
       long start = System.nanoTime();
       try {
         List<Future<?>> running = new ArrayList<>();
-        for (int c = 0; c < concurrency; c++) {
-          running.add(creators.submit(() -> {
-            while (next.getAndIncrement() < pairs) {
-              String base = "bench-pair-" + UUID.randomUUID();
-              List<String> names = List.of(base + ".tasks", base + ".log");
+        for (int c = 0; c < creators; c++) {
+          running.add(pool.submit(() -> {
+            while (next.getAndIncrement() < requests) {
+              List<String> names = new ArrayList<>();
+              for (int i = 0; i < pairsPerRequest; i++) {
+                String base = "bench-pair-" + UUID.randomUUID();
+                names.add(base + ".tasks");
+                names.add(base + ".log");
+              }
               admin.createTopics(names.stream().map(name -> new NewTopic(name, 1, (short) 1)).toList())
                   .all().get(30, TimeUnit.SECONDS);
               created.addAll(names);
@@ -185,9 +191,9 @@ final class RawKafkaRate {
         for (Future<?> creator : running) {
           creator.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         }
-        return pairs / ((System.nanoTime() - start) / 1e9);
+        return requests * pairsPerRequest / ((System.nanoTime() - start) / 1e9);
       } finally {
-        creators.shutdownNow();
+        pool.shutdownNow();
         admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
       }
     }

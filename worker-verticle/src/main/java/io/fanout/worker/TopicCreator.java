@@ -1,0 +1,90 @@
+package io.fanout.worker;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.NewTopic;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates jobs' topics, many jobs' in one request, and says when their partitions have leaders.
+ * The broker's controller takes about as long for a request of 64 topic pairs as for a request of
+ * one (on 2 cores: 947 pairs a second against 30), and requests side by side slow each other
+ * down. So one request is out at a time, and the jobs that ask meanwhile go together in the next:
+ * a burst of small jobs gets its topics in a few requests instead of one each. Used on one
+ * verticle's context.
+ */
+final class TopicCreator {
+  private static final int LEADER_WAIT_ATTEMPTS = 100;
+  private static final long LEADER_WAIT_STEP_MS = 20;
+
+  private record Request(List<NewTopic> topics, Promise<Void> ready) {}
+
+  private final Vertx vertx;
+  private final KafkaAdminClient admin;
+  private List<Request> waiting = new ArrayList<>();
+  private boolean creating;
+
+  TopicCreator(Vertx vertx, KafkaAdminClient admin) {
+    this.vertx = vertx;
+    this.admin = admin;
+  }
+
+  /** Resolves once the topics exist (created now, or before: a resumed fan-out) and every partition has a leader. */
+  Future<Void> create(List<NewTopic> topics) {
+    Promise<Void> ready = Promise.promise();
+    waiting.add(new Request(topics, ready));
+    createWaiting();
+    return ready.future();
+  }
+
+  private void createWaiting() {
+    if (creating || waiting.isEmpty()) {
+      return;
+    }
+    creating = true;
+    List<Request> batch = waiting;
+    waiting = new ArrayList<>();
+    List<NewTopic> topics = batch.stream().flatMap(request -> request.topics().stream()).toList();
+    List<String> names = topics.stream().map(NewTopic::getName).toList();
+    // Topics already there fail the request as a whole, but the others in it are created.
+    admin.createTopics(topics)
+        .recover(failure -> failure instanceof TopicExistsException
+            || failure.getCause() instanceof TopicExistsException
+            ? Future.succeededFuture()
+            : Future.failedFuture(failure))
+        .compose(created -> awaitLeaders(names, LEADER_WAIT_ATTEMPTS))
+        .onComplete(done -> {
+          creating = false;
+          batch.forEach(request -> request.ready().handle(done));
+          createWaiting();
+        });
+  }
+
+  /**
+   * Waits until every partition of the new topics has a leader. Producing earlier meets
+   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries of those first batches can
+   * then be refused as out of sequence for good.
+   */
+  private Future<Void> awaitLeaders(List<String> topics, int attemptsLeft) {
+    return admin.describeTopics(topics)
+        .map(descriptions -> descriptions.size() == topics.size() && descriptions.values().stream()
+            .flatMap(description -> description.getPartitions().stream())
+            .allMatch(partition -> partition.getLeader() != null && !partition.getLeader().isEmpty()))
+        .otherwise(false)
+        .compose(ready -> {
+          if (ready) {
+            return Future.succeededFuture();
+          }
+          if (attemptsLeft <= 1) {
+            return Future.failedFuture("partitions of " + topics.size() + " new topics have no leader yet");
+          }
+          return vertx.timer(LEADER_WAIT_STEP_MS, TimeUnit.MILLISECONDS)
+              .compose(waited -> awaitLeaders(topics, attemptsLeft - 1));
+        });
+  }
+}

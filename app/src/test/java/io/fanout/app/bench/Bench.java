@@ -389,6 +389,22 @@ public final class Bench {
             options.integer("--runs"))));
     figures.add(Figure.reference("single-task.vs.topics", "Single-task jobs/s ÷ batched topic pairs/s (same run)",
         String.format("%.2f", rate / batched), "what a one-task job costs beyond creating its two topics"));
+    List<Double> readRates = new ArrayList<>();
+    for (int run = 1; run <= options.integer("--runs"); run++) {
+      try {
+        readRates.add(new RawKafkaRate(servers, 1).newTopicsReadRate(jobs, concurrency));
+      } catch (Exception e) {
+        throw new IllegalStateException("measuring how fast a group reads new topics failed", e);
+      }
+    }
+    double readRate = Samples.median(readRates);
+    figures.add(Figure.reference("kafka.new-topics-read", "Raw Kafka: new topics a consumer group starts reading, "
+        + "per second (one record each)", String.format("%.1f topics/s", readRate), String.format("%d topics created "
+            + "%d per request, one plain group member with Fanout's consumer settings subscribing again after each "
+            + "request, first request to last record read, median of %d: %s", jobs, concurrency, readRates.size(),
+            readRates.stream().map(r -> String.format("%.1f", r)).toList())));
+    figures.add(Figure.reference("single-task.vs.new-topics-read", "Single-task jobs/s ÷ new topics read/s (same run)",
+        String.format("%.2f", rate / readRate), "what a one-task job costs beyond Kafka's own start on its topic"));
   }
 
   /**

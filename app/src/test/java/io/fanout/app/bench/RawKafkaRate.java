@@ -8,14 +8,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import io.fanout.core.PerTopicAssignor;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -194,6 +197,79 @@ final class RawKafkaRate {
         return requests * pairsPerRequest / ((System.nanoTime() - start) / 1e9);
       } finally {
         pool.shutdownNow();
+        admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * How fast a consumer group starts reading new topics, which is what a one-task job waits for
+   * after its topics exist. One plain group member with Fanout's consumer settings (its
+   * assignor, a pattern subscription, 50 ms fetch waits, 20 ms retries) reads while topics are
+   * created {@code perRequest} at a time, one record produced into each; after each request the
+   * member subscribes again, as workers do when a dispatcher announces a job's topics. New topics
+   * per second from the first request to the last record read. No Redis, no Vert.x. Deleted after.
+   */
+  double newTopicsReadRate(int topics, int perRequest) throws Exception {
+    String prefix = "bench-discover-" + UUID.randomUUID().toString().substring(0, 8);
+    Pattern pattern = Pattern.compile(Pattern.quote(prefix) + "\\..+");
+    AtomicBoolean subscribeAgain = new AtomicBoolean();
+    List<String> created = Collections.synchronizedList(new ArrayList<>());
+    Map<String, Object> member = new HashMap<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ConsumerConfig.GROUP_ID_CONFIG, prefix,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50",
+        ConsumerConfig.RETRY_BACKOFF_MS_CONFIG, "20",
+        ConsumerConfig.METADATA_MAX_AGE_CONFIG, "1000",
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, PerTopicAssignor.class.getName(),
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
+    Map<String, Object> sender = Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1",
+        ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "20",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    ExecutorService creator = Executors.newSingleThreadExecutor();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+         KafkaProducer<String, String> producer = new KafkaProducer<>(sender);
+         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(member)) {
+      consumer.subscribe(pattern);
+      consumer.poll(Duration.ofMillis(100));
+      long start = System.nanoTime();
+      Future<?> creating = creator.submit(() -> {
+        for (int from = 0; from < topics; from += perRequest) {
+          List<String> names = new ArrayList<>();
+          for (int i = from; i < Math.min(topics, from + perRequest); i++) {
+            names.add(prefix + "." + i);
+          }
+          admin.createTopics(names.stream().map(name -> new NewTopic(name, 1, (short) 1)).toList())
+              .all().get(30, TimeUnit.SECONDS);
+          created.addAll(names);
+          while (!haveLeaders(admin, names)) {
+            FanoutHttp.pause(5);
+          }
+          names.forEach(name -> producer.send(new ProducerRecord<>(name, 0, "0", null)));
+          producer.flush();
+          subscribeAgain.set(true);
+        }
+        return null;
+      });
+      long deadline = start + LIMIT.toNanos();
+      int read = 0;
+      while (read < topics && System.nanoTime() < deadline) {
+        if (subscribeAgain.getAndSet(false)) {
+          consumer.subscribe(pattern);
+        }
+        read += consumer.poll(Duration.ofMillis(20)).count();
+      }
+      creating.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+      return read / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      creator.shutdownNow();
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
         admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
       }
     }

@@ -48,7 +48,8 @@ public final class KafkaClients {
    * at commit (KIP-447), a worker that lost its partitions cannot commit for them. An open
    * transaction holds back read_committed readers of its partitions, and the next owner's read
    * of their committed offsets, until it ends: one left by a killed worker must be aborted soon.
-   * A worker's transaction lasts milliseconds (it counts in Redis before it begins).
+   * A worker's transaction lasts as long as its round's count in Redis (milliseconds; the worker
+   * gives up waiting for it after 2 s) and the sends.
    */
   public static Map<String, String> transactionalProducer(Settings settings, String transactionalId) {
     Map<String, String> config = producer(settings, transactionalId);

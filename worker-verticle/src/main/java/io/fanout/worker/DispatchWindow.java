@@ -5,15 +5,15 @@ import java.util.List;
 /**
  * How many tasks one fan-out sends per window. A count job's tasks are bare indexes: always the
  * most, {@code PRODUCE_WINDOW}. A dataset's window holds its items in memory until Kafka has them,
- * so it is also kept to about {@code PRODUCE_WINDOW_BYTES} of items, by the average size of the
- * items read so far; before any is read, items are taken to be as large as allowed.
+ * so it is also kept to about {@code PRODUCE_WINDOW_BYTES} of items, taking each to be as large as
+ * the largest read so far (as large as allowed before any is read). Sizes are counted in
+ * characters, as the items are held in memory: Latin-1 strings take a byte per character.
  */
 final class DispatchWindow {
   private final int maxTasks;
   private final long maxBytes;
   private final long largestItem;
-  private long itemsRead;
-  private long charsRead;
+  private long largestRead;
 
   DispatchWindow(int maxTasks, long maxBytes, long largestItem) {
     this.maxTasks = maxTasks;
@@ -26,15 +26,14 @@ final class DispatchWindow {
     if (!itemized) {
       return maxTasks;
     }
-    double averageItem = itemsRead == 0 ? largestItem : Math.max(1.0, (double) charsRead / itemsRead);
-    return (int) Math.max(1, Math.min(maxTasks, maxBytes / averageItem));
+    long itemSize = largestRead == 0 ? largestItem : largestRead;
+    return (int) Math.max(1, Math.min(maxTasks, maxBytes / itemSize));
   }
 
   /** Items a window read: they tell the size of the next ones. */
   void read(List<String> items) {
     for (String item : items) {
-      itemsRead++;
-      charsRead += item == null ? 0 : item.length();
+      largestRead = Math.max(largestRead, item == null ? 0 : item.length());
     }
   }
 }

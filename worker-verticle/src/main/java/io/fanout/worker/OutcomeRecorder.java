@@ -68,8 +68,8 @@ final class OutcomeRecorder {
       return records;
     }
 
-    /** The indexes of the tasks whose record the transaction carries, to be marked logged once it commits. */
-    List<Long> logged() {
+    /** The indexes of the tasks whose record the transaction carries: marked logged once it commits. */
+    List<Long> toMarkLogged() {
       return prepared.outcomes().stream().map(outcome -> outcome.task().index()).filter(completion::logs).toList();
     }
 
@@ -159,7 +159,7 @@ final class OutcomeRecorder {
           eventBus.publish(Addresses.EVENTS, counted.finish());
           return Future.succeededFuture();
         });
-    return Future.all(store.markLogged(jobId, counted.logged()), told)
+    return Future.all(store.markLogged(jobId, counted.toMarkLogged()), told)
         .eventually(() -> {
           if (completion.status() != JobState.RUNNING) {
             // A job's end is shown once its end record is in the log.

@@ -234,6 +234,9 @@ final class TaskConsumer {
     if (commitFirst && !leaving.isEmpty()) {
       awaitReturns(() -> leaving.stream().allMatch(PartitionWork::finishedUpToFence), drainTimeoutMs);
       recordAndCommit();
+      // The next owner finds these tasks marked logged: a copy of one (a dispatcher that resumed
+      // after a crash writes some twice) is not logged again there.
+      awaitAnnounced();
     }
     List.copyOf(partitions).forEach(works::remove);
     leaving.forEach(PartitionWork::close);
@@ -414,11 +417,13 @@ final class TaskConsumer {
     try {
       announcing.get(CONTEXT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException interrupted) {
+      // Kept for the loop to see: the Kafka calls that follow throw, and the session ends.
       Thread.currentThread().interrupt();
     } catch (ExecutionException | java.util.concurrent.TimeoutException notTold) {
       // Counted and logged; only the marks and notices are missing, and a progress update follows.
       LOG.warn("Worker {} could not announce recorded tasks: {}", workerId, notTold.toString());
     }
+    announcing = CompletableFuture.completedFuture(null);
   }
 
   private boolean aborted() {

@@ -19,7 +19,7 @@ class DispatchWindowTest {
   }
 
   @Test
-  @DisplayName("a dataset's first window assumes items as large as allowed, then follows the items read")
+  @DisplayName("a dataset's first window assumes items as large as allowed, then the largest item read")
   void datasetsFollowTheirItems() {
     DispatchWindow window = new DispatchWindow(MAX_TASKS, MAX_BYTES, LARGEST_ITEM);
     assertThat(window.next(true)).isEqualTo(256);
@@ -27,9 +27,8 @@ class DispatchWindowTest {
     window.read(Collections.nCopies(256, "x".repeat(100)));
     assertThat(window.next(true)).as("small items: as many as allowed").isEqualTo(MAX_TASKS);
 
-    DispatchWindow large = new DispatchWindow(MAX_TASKS, MAX_BYTES, LARGEST_ITEM);
-    large.read(Collections.nCopies(10, "x".repeat(32_768)));
-    assertThat(large.next(true)).as("32 KB items: 16 MB of them").isEqualTo(512);
+    window.read(java.util.List.of("x".repeat(32_768)));
+    assertThat(window.next(true)).as("one 32 KB item among them: 16 MB of such").isEqualTo(512);
   }
 
   @Test

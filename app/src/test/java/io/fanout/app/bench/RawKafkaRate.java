@@ -71,6 +71,16 @@ final class RawKafkaRate {
     return new Rates(produced.rate(), consume, produce(tuned, records, fanout).rate());
   }
 
+  /**
+   * The client-default producer alone, on a topic of its own: the reference one Fanout run is
+   * paired with, measured just before it, so that both see the JVM and the machine as they are then.
+   */
+  double produceRate(int records, String name) throws Exception {
+    String topic = "bench.raw-paired." + name;
+    createTopics(List.of(topic));
+    return produce(topic, records, Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)).rate();
+  }
+
   /** The timed rate, and how many records the topic then holds (the warm-up ones included). */
   private record Produced(double rate, long inTopic) {}
 

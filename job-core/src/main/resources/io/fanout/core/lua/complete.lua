@@ -71,12 +71,12 @@ for _ = 1, tonumber(ARGV[6]) do
       changed = true
       newDone = newDone + POPCOUNT[new]
       countedBits[offset + k - 1] = new
-      if not finisher then
-        for j = 1, 8 do
-          if bit.band(new, BIT[j]) ~= 0 and not finisher then
-            finisher = (offset + k - 1) * 8 + j - 1
-          end
+      local j = 1
+      while not finisher do
+        if bit.band(new, BIT[j]) ~= 0 then
+          finisher = (offset + k - 1) * 8 + j - 1
         end
+        j = j + 1
       end
     end
     local again = bit.band(wanted, bit.bnot(new))

@@ -103,7 +103,7 @@ final class RawKafkaRate {
    * record produced in a transaction that also commits the member's offsets, one transaction per
    * 20 ms as a worker does. Records per second through the whole chain, first send to last commit.
    */
-  double pipelineRate(int records, int run, Map<String, String> fanoutProducer) throws Exception {
+  double pipelineRate(int records, String run, Map<String, String> fanoutProducer) throws Exception {
     String in = "bench.pipe-in." + run;
     String out = "bench.pipe-out." + run;
     createTopics(List.of(in));

@@ -150,9 +150,10 @@ public final class JobStore {
       args.add(failure.index());
       args.add(failure.record().encode());
     }
-    List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId), RedisKeys.failedBits(jobId),
-        RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING), RedisKeys.failures(jobId), RedisKeys.FINISHED_TOPICS,
-        RedisKeys.loggedBits(jobId));
+    List<String> keys = new ArrayList<>(List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId),
+        RedisKeys.failedBits(jobId), RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING), RedisKeys.failures(jobId),
+        RedisKeys.FINISHED_TOPICS, RedisKeys.loggedBits(jobId)));
+    keys.addAll(RedisKeys.scratchBits(jobId, 3));
     return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion);
   }
 
@@ -189,7 +190,9 @@ public final class JobStore {
       return Future.succeededFuture();
     }
     long[] all = indexes.stream().mapToLong(Long::longValue).toArray();
-    return LOGGED.run(redis, List.of(RedisKeys.loggedBits(jobId)), TaskBits.asArguments(TaskBits.of(all))).mapEmpty();
+    List<String> keys = new ArrayList<>(List.of(RedisKeys.loggedBits(jobId)));
+    keys.addAll(RedisKeys.scratchBits(jobId, 2));
+    return LOGGED.run(redis, keys, TaskBits.asArguments(TaskBits.of(all))).mapEmpty();
   }
 
   private static Completion toCompletion(Response reply) {

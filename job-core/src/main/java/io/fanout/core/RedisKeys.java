@@ -1,5 +1,8 @@
 package io.fanout.core;
 
+import java.util.List;
+import java.util.stream.IntStream;
+
 /** Redis keys: the job hashes, the completion bitmaps, and the queue's structures. */
 public final class RedisKeys {
   /** Sorted set of queued job ids, by priority then arrival. */
@@ -49,6 +52,11 @@ public final class RedisKeys {
   /** One bit per task index, set once the task's first outcome is in the job's log topic. */
   public static String loggedBits(String jobId) {
     return "job:" + jobId + ":logged";
+  }
+
+  /** The scripts' working bitmaps for a job, created and deleted within one call. */
+  public static List<String> scratchBits(String jobId, int count) {
+    return IntStream.range(0, count).mapToObj(n -> "job:" + jobId + ":scratch:" + n).toList();
   }
 
   /** One bit per task index, set when the task failed for good. */

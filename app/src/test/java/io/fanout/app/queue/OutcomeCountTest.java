@@ -170,6 +170,23 @@ class OutcomeCountTest {
   }
 
   @Test
+  @DisplayName("rounds of different partitions share the bitmap's bytes and keep each other's bits")
+  void interleavedRoundsKeepEachOthersBits() {
+    String job = runningJob(40);
+    List<Success> even = LongStream.range(0, 40).filter(i -> i % 2 == 0).mapToObj(i -> new Success(i, null)).toList();
+    List<Success> odd = LongStream.range(0, 40).filter(i -> i % 2 == 1).mapToObj(i -> new Success(i, null)).toList();
+    assertThat(count(job, even, List.of()).countedNow()).isEqualTo(20);
+    Completion last = count(job, odd, List.of());
+    assertThat(last.countedNow()).isEqualTo(20);
+    assertThat(last.status()).isEqualTo(JobState.COMPLETED);
+    assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(job)).toLong()).isEqualTo(40);
+    Await.result(store.markLogged(job, even.stream().map(Success::index).toList()));
+    Await.result(store.markLogged(job, odd.stream().map(Success::index).toList()));
+    assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(40);
+    assertThat(redis.keys("job:" + job + ":scratch*")).as("scratch keys left behind").isEmpty();
+  }
+
+  @Test
   @DisplayName("indexes far apart are counted where they are, and nothing between them")
   void sparseIndexes() {
     String job = runningJob(10_000_000);

@@ -13,7 +13,7 @@
 -- are rare (re-runs) and are looked at one by one.
 -- KEYS[1] job hash, KEYS[2] done bitmap, KEYS[3] failed bitmap, KEYS[4] active set,
 -- KEYS[5] running-jobs index, KEYS[6] failures list, KEYS[7] finished-topics set,
--- KEYS[8] logged bitmap
+-- KEYS[8] logged bitmap, KEYS[9..11] scratch keys, deleted before the script returns
 -- ARGV[1] job id, ARGV[2] now (ms), ARGV[3] result of a single-task job ('' otherwise),
 -- ARGV[4] the job's last log record ('' for none), ARGV[5] status index key prefix,
 -- ARGV[6] how many pieces of successes follow, then each one's byte offset and bytes;
@@ -52,10 +52,42 @@ local repeats = {}
 local countedBits = {}
 local failedBefore = counting and redis.call('EXISTS', KEYS[3]) == 1
 
-local arg = 7
-for _ = 1, tonumber(ARGV[6]) do
-  local offset, given = tonumber(ARGV[arg]), ARGV[arg + 1]
-  arg = arg + 2
+local pieces = tonumber(ARGV[6])
+local arg = 7 + 2 * pieces
+
+-- The common round: a running job without failed tasks, none of whose successes was counted
+-- before. The range of the done bitmap they fall in is checked and merged with BITOP, in C: a
+-- byte loop in Lua cost about a microsecond per task (a piece of one partition's tasks has a
+-- bit in every byte). Any other round takes the loop below.
+local fast = false
+if counting and not failedBefore and pieces > 0 then
+  local low, high = math.huge, -1
+  for i = 7, arg - 1, 2 do
+    low = math.min(low, tonumber(ARGV[i]))
+    high = math.max(high, tonumber(ARGV[i]) + #ARGV[i + 1] - 1)
+  end
+  for i = 7, arg - 1, 2 do
+    redis.call('SETRANGE', KEYS[9], tonumber(ARGV[i]) - low, ARGV[i + 1])
+  end
+  redis.call('SET', KEYS[10], redis.call('GETRANGE', KEYS[2], low, high))
+  redis.call('BITOP', 'AND', KEYS[11], KEYS[9], KEYS[10])
+  if redis.call('BITCOUNT', KEYS[11]) == 0 then
+    fast = true
+    newDone = redis.call('BITCOUNT', KEYS[9])
+    redis.call('BITOP', 'OR', KEYS[10], KEYS[10], KEYS[9])
+    redis.call('SETRANGE', KEYS[2], low, redis.call('GET', KEYS[10]))
+    local firstByte = string.byte(ARGV[8], 1)
+    local j = 1
+    while bit.band(firstByte, BIT[j]) == 0 do
+      j = j + 1
+    end
+    finisher = tonumber(ARGV[7]) * 8 + j - 1
+  end
+  redis.call('DEL', KEYS[9], KEYS[10], KEYS[11])
+end
+
+for piece = 1, fast and 0 or pieces do
+  local offset, given = tonumber(ARGV[5 + 2 * piece]), ARGV[6 + 2 * piece]
   local last = offset + #given - 1
   local done = redis.call('GETRANGE', KEYS[2], offset, last)
   -- A task that failed for good is not counted as done by a late success.
@@ -97,7 +129,7 @@ end
 local sums = tonumber(ARGV[arg])
 for i = arg + 1, arg + 2 * sums, 2 do
   local index = tonumber(ARGV[i])
-  if bit.band(countedBits[math.floor(index / 8)] or 0, BIT[index % 8 + 1]) ~= 0 then
+  if fast or bit.band(countedBits[math.floor(index / 8)] or 0, BIT[index % 8 + 1]) ~= 0 then
     reduced = reduced + tonumber(ARGV[i + 1])
     hasReduced = true
   end

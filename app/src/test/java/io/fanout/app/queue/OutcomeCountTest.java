@@ -187,6 +187,20 @@ class OutcomeCountTest {
   }
 
   @Test
+  @DisplayName("scratch bitmaps left by a call that failed halfway change nothing")
+  void leftoverScratchIsIgnored() {
+    String job = runningJob(64);
+    String junk = "\u00ff".repeat(8);
+    RedisKeys.scratchBits(job, 3).forEach(key -> redis.send(Command.SET, key, junk));
+    Completion counted = count(job, successes(0, 1), List.of());
+    assertThat(counted.countedNow()).isEqualTo(2);
+    assertThat(counted.done()).isEqualTo(2);
+    Await.result(store.markLogged(job, List.of(0L, 1L)));
+    assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(job)).toLong()).isEqualTo(2);
+    assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(2);
+  }
+
+  @Test
   @DisplayName("indexes far apart are counted where they are, and nothing between them")
   void sparseIndexes() {
     String job = runningJob(10_000_000);

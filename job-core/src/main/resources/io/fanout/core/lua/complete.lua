@@ -56,16 +56,20 @@ local pieces = tonumber(ARGV[6])
 local arg = 7 + 2 * pieces
 
 -- The common round: a running job without failed tasks, none of whose successes was counted
--- before. The range of the done bitmap they fall in is checked and merged with BITOP, in C: a
--- byte loop in Lua cost about a microsecond per task (a piece of one partition's tasks has a
--- bit in every byte). Any other round takes the loop below.
+-- before, their pieces close together. The range of the done bitmap they fall in is checked and
+-- merged with BITOP, in C: a byte loop in Lua cost about a microsecond per task (a piece of one
+-- partition's tasks has a bit in every byte). The range goes through the script and the AOF
+-- whole, so pieces far apart (a sparse retry run) take the loop below, as does any other round.
 local fast = false
-if counting and not failedBefore and pieces > 0 then
-  local low, high = math.huge, -1
-  for i = 7, arg - 1, 2 do
-    low = math.min(low, tonumber(ARGV[i]))
-    high = math.max(high, tonumber(ARGV[i]) + #ARGV[i + 1] - 1)
-  end
+local low, high, given = math.huge, -1, 0
+for i = 7, arg - 1, 2 do
+  low = math.min(low, tonumber(ARGV[i]))
+  high = math.max(high, tonumber(ARGV[i]) + #ARGV[i + 1] - 1)
+  given = given + #ARGV[i + 1]
+end
+if counting and not failedBefore and pieces > 0 and high - low + 1 <= 2 * given + 64 then
+  -- Left over only if an earlier call failed halfway: its bytes must not count here.
+  redis.call('DEL', KEYS[9], KEYS[10], KEYS[11])
   for i = 7, arg - 1, 2 do
     redis.call('SETRANGE', KEYS[9], tonumber(ARGV[i]) - low, ARGV[i + 1])
   end

@@ -192,6 +192,18 @@ final class TaskRunner {
     return exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
   }
 
+  /**
+   * What a summing task's result adds to its job's value. Anything but a finite number fails the
+   * attempt here: the counting script could not add it, and the job would never finish.
+   */
+  static Double addsToSum(JsonObject result) {
+    Double value = result == null ? null : result.getDouble("value");
+    if (value != null && !Double.isFinite(value)) {
+      throw new IllegalArgumentException("result value " + value + " is not a finite number");
+    }
+    return value;
+  }
+
   private Outcome attempt(ConsumerRecord<String, String> record, Task task, int attempt) {
     if (task == null) {
       LOG.warn("Record at offset {} of {} is not a task; skipped", record.offset(), record.topic());
@@ -203,7 +215,7 @@ final class TaskRunner {
     }
     try {
       JsonObject result = handler.run(task);
-      Double addsToSum = handler.sumsResults() && result != null ? result.getDouble("value") : null;
+      Double addsToSum = handler.sumsResults() ? addsToSum(result) : null;
       return new Outcome(record, task, result, null, attempt, addsToSum, System.currentTimeMillis());
     } catch (VirtualMachineError e) {
       if (!(e instanceof StackOverflowError)) {

@@ -8,8 +8,8 @@ import java.util.List;
  * A set of task indexes written as pieces of a Redis bitmap, for the scripts that count and mark
  * tasks: each piece is a byte offset into the job's bitmap and the bytes from there, with the bit
  * of task {@code i} where Redis keeps it (byte {@code i / 8}, most significant bit first). A
- * script then changes a bitmap a byte at a time, eight tasks per step, instead of one command per
- * task. A batch of outcomes covers a dense range of indexes, so it is a few pieces; a gap of more
+ * script then merges them into a bitmap with BITOP, or a byte at a time, instead of one command
+ * per task. A batch of outcomes covers a dense range of indexes, so it is a few pieces; a gap of more
  * than {@link #MAX_GAP_BYTES} empty bytes starts a new piece, so a sparse set costs no more than
  * an offset per index.
  */

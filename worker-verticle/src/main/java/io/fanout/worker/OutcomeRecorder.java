@@ -46,11 +46,19 @@ final class OutcomeRecorder {
     List<ProducerRecord<String, String>> allRecords() {
       return records.stream().flatMap(List::stream).toList();
     }
+
+    Outcome last() {
+      return outcomes.get(outcomes.size() - 1);
+    }
+
+    /** The log record of the last outcome: what the job shows as its last log record. */
+    String lastLogRecord() {
+      return records.get(records.size() - 1).get(0).value();
+    }
   }
 
   /** What counting a round came to, and what must go to Kafka for it. */
-  record Counted(Prepared prepared, Completion completion, ProducerRecord<String, String> finishRecord,
-      JsonObject finish) {
+  record Counted(Prepared prepared, Completion completion, JsonObject finish) {
 
     /** Whether the transaction carries the record of every outcome, as {@link Prepared#allRecords} guessed. */
     boolean logsAll() {
@@ -73,8 +81,14 @@ final class OutcomeRecorder {
       return prepared.outcomes().stream().map(outcome -> outcome.task().index()).filter(completion::logs).toList();
     }
 
+    /** The record of the job's end, when this round ended it (or must tell it again); else null. */
+    ProducerRecord<String, String> finishRecord() {
+      return finish == null ? null
+          : new ProducerRecord<>(Topics.log(prepared.jobId()), LOG_PARTITION, "lifecycle", finish.encode());
+    }
+
     Task lastTask() {
-      return prepared.outcomes().get(prepared.outcomes().size() - 1).task();
+      return prepared.last().task();
     }
   }
 
@@ -128,10 +142,9 @@ final class OutcomeRecorder {
         failures.add(new Failure(outcome.task().index(), outcome.failureRecord(workerId)));
       }
     }
-    Outcome last = prepared.outcomes().get(prepared.outcomes().size() - 1);
+    Outcome last = prepared.last();
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
-    List<ProducerRecord<String, String>> lastRecords = prepared.records().get(prepared.records().size() - 1);
-    return store.recordOutcomes(jobId, successes, failures, singleResult, lastRecords.get(0).value())
+    return store.recordOutcomes(jobId, successes, failures, singleResult, prepared.lastLogRecord())
         .map(completion -> {
           if (completion.status() == JobState.CANCELLED) {
             liveJobs.ended(jobId);
@@ -140,10 +153,7 @@ final class OutcomeRecorder {
             // Counts are durable in Redis now: browsers need not wait for the log's transaction.
             announceProgress(jobId, last.task(), completion);
           }
-          JsonObject finish = completion.finishedNow() ? finishEvent(jobId, completion) : null;
-          return new Counted(prepared, completion,
-              finish == null ? null : new ProducerRecord<>(Topics.log(jobId), LOG_PARTITION, "lifecycle", finish.encode()),
-              finish);
+          return new Counted(prepared, completion, completion.finishedNow() ? finishEvent(jobId, completion) : null);
         });
   }
 

@@ -356,7 +356,7 @@ final class TaskConsumer {
     // The last round's tasks are marked logged before these are counted: a task written twice
     // (by a dispatcher that resumed after a crash) is then found logged when its copy comes.
     awaitAnnounced();
-    CompletableFuture<List<Counted>> counting = onContextAsync(() -> Future.all(prepared.stream()
+    CompletableFuture<List<Counted>> counting = onContext(() -> Future.all(prepared.stream()
         .map(recorder::count)
         .toList()).map(all -> all.<Counted>list()));
     List<Counted> counted;
@@ -410,7 +410,7 @@ final class TaskConsumer {
 
   /** Marks what the transaction logged and tells the job's watchers, while the next round is polled. */
   private void announce(List<Counted> counted) {
-    announcing = onContextAsync(() -> Future.all(counted.stream().map(recorder::announce).toList()));
+    announcing = onContext(() -> Future.all(counted.stream().map(recorder::announce).toList()));
   }
 
   private void awaitAnnounced() {
@@ -458,7 +458,7 @@ final class TaskConsumer {
   }
 
   /** Runs Vert.x work (Redis, the event bus) on the verticle's context; this thread may wait for it. */
-  private <T> CompletableFuture<T> onContextAsync(Supplier<Future<T>> work) {
+  private <T> CompletableFuture<T> onContext(Supplier<Future<T>> work) {
     CompletableFuture<T> result = new CompletableFuture<>();
     context.runOnContext(v -> work.get().onComplete(done -> {
       if (done.succeeded()) {

@@ -36,6 +36,15 @@ for value = 1, 255 do
   POPCOUNT[value] = POPCOUNT[math.floor(value / 2)] + value % 2
 end
 
+-- The index of the first task set in this byte of the bitmap (value is not 0).
+local function firstTask(byteOffset, value)
+  local j = 1
+  while bit.band(value, BIT[j]) == 0 do
+    j = j + 1
+  end
+  return byteOffset * 8 + j - 1
+end
+
 -- A string of these byte values, built in slices (unpack takes a few thousand values at most).
 local function bytesOf(values)
   local slices = {}
@@ -61,13 +70,13 @@ local arg = 7 + 2 * pieces
 -- partition's tasks has a bit in every byte). The range goes through the script and the AOF
 -- whole, so pieces far apart (a sparse retry run) take the loop below, as does any other round.
 local fast = false
-local low, high, given = math.huge, -1, 0
+local low, high, givenBytes = math.huge, -1, 0
 for i = 7, arg - 1, 2 do
   low = math.min(low, tonumber(ARGV[i]))
   high = math.max(high, tonumber(ARGV[i]) + #ARGV[i + 1] - 1)
-  given = given + #ARGV[i + 1]
+  givenBytes = givenBytes + #ARGV[i + 1]
 end
-if counting and not failedBefore and pieces > 0 and high - low + 1 <= 2 * given + 64 then
+if counting and not failedBefore and pieces > 0 and high - low + 1 <= 2 * givenBytes + 64 then
   -- Left over only if an earlier call failed halfway: its bytes must not count here.
   redis.call('DEL', KEYS[9], KEYS[10], KEYS[11])
   for i = 7, arg - 1, 2 do
@@ -80,12 +89,8 @@ if counting and not failedBefore and pieces > 0 and high - low + 1 <= 2 * given 
     newDone = redis.call('BITCOUNT', KEYS[9])
     redis.call('BITOP', 'OR', KEYS[10], KEYS[10], KEYS[9])
     redis.call('SETRANGE', KEYS[2], low, redis.call('GET', KEYS[10]))
-    local firstByte = string.byte(ARGV[8], 1)
-    local j = 1
-    while bit.band(firstByte, BIT[j]) == 0 do
-      j = j + 1
-    end
-    finisher = tonumber(ARGV[7]) * 8 + j - 1
+    -- Pieces are sorted, and each starts at a byte holding one of its tasks.
+    finisher = firstTask(tonumber(ARGV[7]), string.byte(ARGV[8], 1))
   end
   redis.call('DEL', KEYS[9], KEYS[10], KEYS[11])
 end
@@ -107,13 +112,7 @@ for piece = 1, fast and 0 or pieces do
       changed = true
       newDone = newDone + POPCOUNT[new]
       countedBits[offset + k - 1] = new
-      local j = 1
-      while not finisher do
-        if bit.band(new, BIT[j]) ~= 0 then
-          finisher = (offset + k - 1) * 8 + j - 1
-        end
-        j = j + 1
-      end
+      finisher = finisher or firstTask(offset + k - 1, new)
     end
     local again = bit.band(wanted, bit.bnot(new))
     if again ~= 0 then

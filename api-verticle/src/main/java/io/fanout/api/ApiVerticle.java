@@ -5,6 +5,7 @@ import io.fanout.core.JobQueue;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.NoSuchJobException;
+import io.fanout.core.SubmissionInProgressException;
 import io.fanout.core.NodeRegistry;
 import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
@@ -149,6 +150,8 @@ public class ApiVerticle extends VerticleBase {
       reply(ctx, new ApiError(404, "not_found", missing.getMessage(), null));
     } else if (failure instanceof IllegalStateChangeException illegal) {
       reply(ctx, new ApiError(409, "illegal_state_change", illegal.getMessage(), "status"));
+    } else if (failure instanceof SubmissionInProgressException inProgress) {
+      reply(ctx, new ApiError(409, "submission_in_progress", inProgress.getMessage(), "idempotencyKey"));
     } else if (ctx.statusCode() == 413) {
       reply(ctx, new ApiError(413, "body_too_large",
           "the body is over " + settings.longValue(Settings.MAX_BODY_BYTES) + " bytes; send large datasets as "

@@ -9,26 +9,50 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The background queue in Redis: jobs wait by priority (delayed ones until their time), are
  * admitted while the active count is under the limit, and are fanned out by one dispatcher at a
- * time under a renewable lease. Each step is one script, so a crash between two commands cannot
- * leave a job half-moved.
+ * time under a renewable lease.
  *
- * <p>The scripts build job keys from a prefix, so they assume a single Redis (or a replicated
- * primary), not Redis Cluster.
+ * <p>A job's hash and the queue's structures live on different shards of a Redis Cluster
+ * ({@link RedisKeys}), so a change of both is two scripts, never one. The job's hash is the truth:
+ * each change is made there first, raising the job's version, and then taken into the queue by
+ * {@link QueueProjection}. A crash between the two steps is safe because something always
+ * remembers the second one:
+ * <ul>
+ *   <li>a submission is on the intake list until it is queued; one left there past the grace
+ *       time was never answered 202, and {@link #repair} deletes what it stored;</li>
+ *   <li>a cancel, a new priority or a retry is recorded as unsettled before it is made, and
+ *       {@link #repair} takes any such change still recorded after the grace time into the queue;</li>
+ *   <li>a job's end is made by the worker that counts its last task, and {@link #repair} takes
+ *       the end of any job still in the active set into the queue;</li>
+ *   <li>admission is decided on the queue's side first; a dispatcher that dies before the job's
+ *       hash says 'running' leaves its lease to run out, and the next one resumes the job.</li>
+ * </ul>
  */
 public final class JobQueue {
-  private static final String JOB_KEY_PREFIX = RedisKeys.job("");
-
-  private static final RedisScript ENQUEUE = RedisScript.named("enqueue");
+  private static final RedisScript CLAIM = RedisScript.named("claim");
+  private static final RedisScript INTAKE = RedisScript.named("intake");
+  private static final RedisScript CREATE = RedisScript.named("create");
   private static final RedisScript ADMIT = RedisScript.named("admit");
+  private static final RedisScript START = RedisScript.named("start");
+  private static final RedisScript PRODUCED = RedisScript.named("produced");
   private static final RedisScript CHECKPOINT = RedisScript.named("checkpoint");
   private static final RedisScript RELEASE = RedisScript.named("release");
   private static final RedisScript CANCEL = RedisScript.named("cancel");
   private static final RedisScript REPRIORITIZE = RedisScript.named("reprioritize");
   private static final RedisScript RETRY = RedisScript.named("retry");
+
+  /**
+   * How long an idempotency key's claim may go without its job being queued before another
+   * submission with the key may take it over: a submission's steps take milliseconds.
+   */
+  private static final long STALE_CLAIM_MS = 30_000;
+  private static final int REPAIR_BATCH = 100;
 
   /** A job handed to a dispatcher; {@code resumed} when another dispatcher's fan-out was orphaned. */
   public record Admission(String jobId, boolean resumed) {}
@@ -37,14 +61,16 @@ public final class JobQueue {
   public record Enqueued(String jobId, boolean duplicate) {}
 
   private final Redis redis;
+  private final QueueProjection projection;
 
   public JobQueue(Redis redis) {
     this.redis = redis;
+    this.projection = new QueueProjection(redis);
   }
 
   /**
    * Appends items to a job's upload before the job exists. The staging list expires unless the
-   * job is queued in time, so an upload cut off halfway leaves nothing behind for long.
+   * job is stored in time, so an upload cut off halfway leaves nothing behind for long.
    */
   public Future<Void> stageItems(String jobId, List<String> jsonItems, long stagingTtlMs) {
     Request push = Request.cmd(Command.RPUSH).arg(RedisKeys.stagedItems(jobId));
@@ -59,58 +85,108 @@ public final class JobQueue {
   }
 
   /**
-   * Stores the job and queues it, atomically, taking over its staged items if it has any. With
-   * an idempotency key already used, nothing is stored and the earlier job's id comes back.
+   * Stores the job and queues it, taking over its staged items if it has any. With an
+   * idempotency key already used, nothing is stored and the earlier job's id comes back; with one
+   * whose submission is still under way, the call fails with {@link SubmissionInProgressException}.
    */
   public Future<Enqueued> enqueue(Job job, String idempotencyKey, long idempotencyTtlMs) {
-    List<Object> args = new ArrayList<>();
-    args.add(job.id());
-    args.add(job.priority());
-    args.add(job.runAt() == null ? 0 : job.runAt().toEpochMilli());
-    args.add(idempotencyTtlMs);
-    args.add(job.itemized() ? "1" : "0");
-    args.add(idempotencyKey == null ? "0" : "1");
-    for (Map.Entry<String, String> field : job.toHash().entrySet()) {
-      args.add(field.getKey());
-      args.add(field.getValue());
-    }
-    List<String> keys = List.of(
-        RedisKeys.job(job.id()), RedisKeys.WAITING, RedisKeys.DELAYED, RedisKeys.ARRIVALS,
-        RedisKeys.stagedItems(job.id()), RedisKeys.items(job.id()),
-        RedisKeys.idempotency(idempotencyKey == null ? "" : idempotencyKey),
-        RedisKeys.ALL_JOBS, RedisKeys.byStatus(JobState.QUEUED));
-    return ENQUEUE.run(redis, keys, args)
-        .map(reply -> new Enqueued(reply.get(0).toString(), "duplicate".equals(reply.get(1).toString())));
+    Future<Enqueued> claimed = idempotencyKey == null
+        ? Future.succeededFuture(new Enqueued(job.id(), false))
+        : claim(idempotencyKey, job.id(), idempotencyTtlMs, "");
+    return claimed.compose(claim -> claim.duplicate()
+        ? discardStaged(job.id()).map(claim)
+        : store(job).map(claim));
+  }
+
+  private Future<Enqueued> claim(String key, String jobId, long ttlMs, String staleHolder) {
+    return CLAIM.run(redis, List.of(RedisKeys.idempotency(key)), List.of(jobId, ttlMs, staleHolder))
+        .compose(reply -> {
+          String holder = reply.get(0).toString();
+          if (holder.equals(jobId)) {
+            return Future.succeededFuture(new Enqueued(jobId, false));
+          }
+          long age = reply.get(1).toLong();
+          return isQueued(holder).compose(queued -> {
+            if (queued) {
+              return Future.succeededFuture(new Enqueued(holder, true));
+            }
+            if (age < STALE_CLAIM_MS || !staleHolder.isEmpty()) {
+              return Future.failedFuture(new SubmissionInProgressException(key));
+            }
+            // The holder's submission died before its job was queued: this one takes the key.
+            return claim(key, jobId, ttlMs, holder);
+          });
+        });
+  }
+
+  private Future<Boolean> isQueued(String jobId) {
+    return redis.send(Request.cmd(Command.HEXISTS).arg(RedisKeys.VERSIONS).arg(jobId)).map(JobQueue::isOne);
+  }
+
+  /** The three steps of a submission: on the intake list, the job's hash, into the queue. */
+  private Future<Void> store(Job job) {
+    return INTAKE.run(redis, List.of(RedisKeys.INTAKE, RedisKeys.ARRIVALS), List.of(job.id(), System.currentTimeMillis()))
+        .compose(arrival -> {
+          List<Object> args = new ArrayList<>();
+          args.add(job.itemized() ? "1" : "0");
+          args.add("arrival");
+          args.add(arrival.toLong());
+          for (Map.Entry<String, String> field : job.toHash().entrySet()) {
+            args.add(field.getKey());
+            args.add(field.getValue());
+          }
+          return CREATE.run(redis,
+              List.of(RedisKeys.job(job.id()), RedisKeys.stagedItems(job.id()), RedisKeys.items(job.id())), args);
+        })
+        .compose(created -> projection.settle(job.id(), QueueProjection.Marker.INTAKE, ""))
+        // Too slow: the repair sweep dropped the submission, perhaps before its hash was stored.
+        .recover(failure -> isIntakeExpired(failure) ? deleteJob(job.id()).compose(deleted -> Future.failedFuture(failure))
+            : Future.failedFuture(failure))
+        .mapEmpty();
   }
 
   /** The next job for this dispatcher, or null when none may start now. */
   public Future<Admission> admit(String owner, int maxActiveJobs, long leaseMs) {
-    return ADMIT.run(redis,
-            List.of(RedisKeys.WAITING, RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.DELAYED),
-            List.of(System.currentTimeMillis(), maxActiveJobs, owner, leaseMs, JOB_KEY_PREFIX,
-                RedisKeys.byStatusPrefix()))
-        .map(reply -> reply == null || reply.size() == 0
-            ? null
-            : new Admission(reply.get(0).toString(), "resumed".equals(reply.get(1).toString())));
+    List<String> keys = List.of(RedisKeys.WAITING, RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.DELAYED,
+        RedisKeys.DELAYED_SCORES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
+        RedisKeys.byStatus(JobState.QUEUED), RedisKeys.byStatus(JobState.RUNNING));
+    return ADMIT.run(redis, keys, List.of(System.currentTimeMillis(), maxActiveJobs, owner, leaseMs))
+        .compose(reply -> {
+          if (reply == null || reply.size() == 0) {
+            return Future.succeededFuture(null);
+          }
+          String jobId = reply.get(0).toString();
+          boolean resumed = "resumed".equals(reply.get(1).toString());
+          return START.run(redis, List.of(RedisKeys.job(jobId)), List.of(reply.get(2).toLong(), System.currentTimeMillis()))
+              .compose(started -> switch (started.toString()) {
+                case "started", "running" -> Future.succeededFuture(new Admission(jobId, resumed));
+                // The job changed after it was queued: the queue takes the change in, and the
+                // next job is looked at.
+                default -> projection.settle(jobId).compose(settled -> admit(owner, maxActiveJobs, leaseMs));
+              });
+        });
   }
 
   /**
-   * Renews the lease and records that the first {@code produced} tasks are safely in Kafka.
+   * Records that the first {@code produced} tasks are safely in Kafka and renews the lease.
    * Resolves false when the lease is lost: the fan-out must stop.
    */
   public Future<Boolean> checkpoint(String jobId, String owner, long leaseMs, long produced) {
-    return CHECKPOINT.run(redis,
-            List.of(RedisKeys.LEASES, RedisKeys.job(jobId)),
-            List.of(jobId, owner, System.currentTimeMillis() + leaseMs, produced))
+    return saveProduced(jobId, produced)
+        .compose(saved -> CHECKPOINT.run(redis, List.of(RedisKeys.LEASES, RedisKeys.LEASE_OWNERS),
+            List.of(jobId, owner, System.currentTimeMillis() + leaseMs)))
         .map(JobQueue::isOne);
   }
 
   /** Ends the fan-out: all {@code produced} tasks are in Kafka. */
   public Future<Boolean> release(String jobId, String owner, long produced) {
-    return RELEASE.run(redis,
-            List.of(RedisKeys.LEASES, RedisKeys.job(jobId)),
-            List.of(jobId, owner, produced))
+    return saveProduced(jobId, produced)
+        .compose(saved -> RELEASE.run(redis, List.of(RedisKeys.LEASES, RedisKeys.LEASE_OWNERS), List.of(jobId, owner)))
         .map(JobQueue::isOne);
+  }
+
+  private Future<Response> saveProduced(String jobId, long produced) {
+    return PRODUCED.run(redis, List.of(RedisKeys.job(jobId)), List.of(produced));
   }
 
   /**
@@ -118,16 +194,15 @@ public final class JobQueue {
    * {@link NoSuchJobException} or, for a finished job, {@link IllegalStateChangeException}.
    */
   public Future<JobState> cancel(String jobId) {
-    List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.WAITING, RedisKeys.DELAYED, RedisKeys.ACTIVE,
-        RedisKeys.LEASES, RedisKeys.FINISHED_TOPICS);
-    return CANCEL.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()))
+    return changeThenSettle(jobId, () -> CANCEL.run(redis, List.of(RedisKeys.job(jobId)),
+            List.of(System.currentTimeMillis())))
         .compose(reply -> outcome(jobId, reply, JobState.CANCELLED));
   }
 
   /** Changes the priority of a queued job; fails like {@link #cancel} for others. */
   public Future<JobState> reprioritize(String jobId, int priority) {
-    return REPRIORITIZE.run(redis, List.of(RedisKeys.job(jobId), RedisKeys.WAITING),
-            List.of(jobId, priority, System.currentTimeMillis()))
+    return changeThenSettle(jobId, () -> REPRIORITIZE.run(redis, List.of(RedisKeys.job(jobId)),
+            List.of(priority, System.currentTimeMillis())))
         .compose(reply -> outcome(jobId, reply, JobState.QUEUED));
   }
 
@@ -137,10 +212,77 @@ public final class JobQueue {
    */
   public Future<Long> retryFailed(String jobId) {
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.failedBits(jobId), RedisKeys.failures(jobId),
-        RedisKeys.retries(jobId), RedisKeys.WAITING, RedisKeys.FINISHED_TOPICS, RedisKeys.loggedBits(jobId));
-    return RETRY.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()))
+        RedisKeys.retries(jobId), RedisKeys.loggedBits(jobId));
+    return changeThenSettle(jobId, () -> RETRY.run(redis, keys, List.of(System.currentTimeMillis())))
         .compose(reply -> outcome(jobId, reply, JobState.QUEUED)
             .map(queued -> reply.get(1).toLong()));
+  }
+
+  /**
+   * Changes a job on its shard and then takes the change into the queue. The change is recorded
+   * as unsettled first, so that if this process dies in between, {@link #repair} finishes it.
+   */
+  private Future<Response> changeThenSettle(String jobId, Supplier<Future<Response>> change) {
+    String member = jobId + ":" + UUID.randomUUID();
+    return redis.send(Request.cmd(Command.ZADD).arg(RedisKeys.UNSETTLED).arg(System.currentTimeMillis()).arg(member))
+        .compose(recorded -> change.get())
+        .compose(reply -> projection.settle(jobId, QueueProjection.Marker.UNSETTLED, member).map(reply));
+  }
+
+  /**
+   * Finishes what a process that died between two steps left undone (see the class comment):
+   * submissions never queued are deleted, recorded changes older than {@code graceMs} and ends of
+   * jobs still active are taken into the queue. Every dispatcher runs it now and then; running it
+   * twice at once is harmless.
+   */
+  public Future<Void> repair(long graceMs) {
+    long before = System.currentTimeMillis() - graceMs;
+    Future<Void> intakes = olderThan(RedisKeys.INTAKE, before).compose(ids -> each(ids, this::dropSubmission));
+    Future<Void> changes = olderThan(RedisKeys.UNSETTLED, before).compose(members -> each(members,
+        member -> projection.settle(member.substring(0, member.lastIndexOf(':')), QueueProjection.Marker.UNSETTLED,
+            member)));
+    Future<Void> ends = redis.send(Request.cmd(Command.ZRANGE).arg(RedisKeys.ACTIVE).arg(0).arg(REPAIR_BATCH - 1))
+        .map(JobQueue::strings)
+        .compose(ids -> each(ids, jobId -> redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("status"))
+            .compose(status -> status == null || JobState.fromWire(status.toString()).isFinal()
+                ? projection.settle(jobId)
+                : Future.succeededFuture())));
+    return Future.all(intakes, changes, ends).mapEmpty();
+  }
+
+  /** Deletes what a submission stored that was never queued, once it is taken off the intake list. */
+  private Future<?> dropSubmission(String jobId) {
+    return redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.INTAKE).arg(jobId)).compose(removed -> {
+      if (!isOne(removed)) {
+        return Future.succeededFuture();
+      }
+      return deleteJob(jobId);
+    });
+  }
+
+  private Future<Response> deleteJob(String jobId) {
+    Request delete = Request.cmd(Command.DEL);
+    RedisKeys.jobKeys(jobId).forEach(delete::arg);
+    return redis.send(delete);
+  }
+
+  private static boolean isIntakeExpired(Throwable failure) {
+    return failure.getMessage() != null && failure.getMessage().startsWith("INTAKE_EXPIRED");
+  }
+
+  private Future<List<String>> olderThan(String set, long before) {
+    return redis.send(Request.cmd(Command.ZRANGEBYSCORE).arg(set).arg("-inf").arg(before)
+        .arg("LIMIT").arg(0).arg(REPAIR_BATCH)).map(JobQueue::strings);
+  }
+
+  private static Future<Void> each(List<String> values, Function<String, Future<?>> step) {
+    return Future.join(values.stream().map(step).toList()).mapEmpty();
+  }
+
+  private static List<String> strings(Response reply) {
+    List<String> values = new ArrayList<>(reply.size());
+    reply.forEach(value -> values.add(value.toString()));
+    return values;
   }
 
   /** How many jobs wait, run, are delayed, and have finished in each way. */

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /** Reads jobs from Redis and counts their finished tasks exactly once. */
@@ -38,9 +39,11 @@ public final class JobStore {
   }
 
   private final Redis redis;
+  private final QueueProjection projection;
 
   public JobStore(Redis redis) {
     this.redis = redis;
+    this.projection = new QueueProjection(redis);
   }
 
   /** The job, or null if there is none with that id. */
@@ -62,28 +65,26 @@ public final class JobStore {
     Request page = Request.cmd(Command.ZRANGE).arg(index).arg("(" + before).arg("-inf")
         .arg("BYSCORE").arg("REV").arg("LIMIT").arg(0).arg(limit).arg("WITHSCORES");
     return redis.send(page).compose(reply -> {
-      List<Request> reads = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
       long last = 0;
       // WITHSCORES answers member, score, ... over RESP2 and [member, score] pairs over RESP3.
       for (int i = 0; i < reply.size(); i++) {
         Response entry = reply.get(i);
         if (entry.size() == 2) {
-          reads.add(Request.cmd(Command.HGETALL).arg(RedisKeys.job(entry.get(0).toString())));
+          ids.add(entry.get(0).toString());
           last = (long) Double.parseDouble(entry.get(1).toString());
         } else if (i % 2 == 0) {
-          reads.add(Request.cmd(Command.HGETALL).arg(RedisKeys.job(entry.toString())));
+          ids.add(entry.toString());
         } else {
           last = (long) Double.parseDouble(entry.toString());
         }
       }
-      Long next = reads.size() == limit ? last : null;
-      if (reads.isEmpty()) {
-        return Future.succeededFuture(new Page(List.of(), null));
-      }
-      return redis.batch(reads).map(hashes -> new Page(hashes.stream()
-          .map(JobStore::toMap)
-          .filter(hash -> !hash.isEmpty())
-          .map(Job::fromHash)
+      Long next = ids.size() == limit ? last : null;
+      // One read per job, not a batch: on Redis Cluster the jobs live on different shards.
+      List<Future<Job>> jobs = ids.stream().map(this::find).toList();
+      return Future.all(jobs).map(all -> new Page(jobs.stream()
+          .map(Future::result)
+          .filter(Objects::nonNull)
           .toList(), next));
     });
   }
@@ -133,11 +134,9 @@ public final class JobStore {
   public Future<Completion> recordOutcomes(
       String jobId, List<Success> successes, List<Failure> failures, JsonObject singleResult, String lastLog) {
     List<Object> args = new ArrayList<>();
-    args.add(jobId);
     args.add(System.currentTimeMillis());
     args.add(singleResult == null ? "" : singleResult.encode());
     args.add(lastLog == null ? "" : lastLog);
-    args.add(RedisKeys.byStatusPrefix());
     args.addAll(TaskBits.asArguments(TaskBits.of(successes.stream().mapToLong(Success::index).toArray())));
     // Most task types add nothing to a sum: only those that do send a value per task.
     List<Success> summed = successes.stream().filter(success -> success.addsToSum() != null).toList();
@@ -151,10 +150,13 @@ public final class JobStore {
       args.add(failure.record().encode());
     }
     List<String> keys = new ArrayList<>(List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId),
-        RedisKeys.failedBits(jobId), RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING), RedisKeys.failures(jobId),
-        RedisKeys.FINISHED_TOPICS, RedisKeys.loggedBits(jobId)));
+        RedisKeys.failedBits(jobId), RedisKeys.failures(jobId), RedisKeys.loggedBits(jobId)));
     keys.addAll(RedisKeys.scratchBits(jobId, 3));
-    return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion);
+    return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion).compose(completion -> completion.finishedNow()
+        // The queue takes the job's end in: it leaves the active set and its topics may go. If
+        // this fails, the queue's repair sweep does it (JobQueue.repair).
+        ? projection.settle(jobId).map(completion).recover(failure -> Future.succeededFuture(completion))
+        : Future.succeededFuture(completion));
   }
 
   /** Failure records [from, from + limit) of a job. */

@@ -2,7 +2,9 @@ package io.fanout.core;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,6 @@ import java.util.List;
  */
 public final class NodeRegistry {
   private static final RedisScript HEARTBEAT = RedisScript.named("node-heartbeat");
-  private static final RedisScript LIST = RedisScript.named("node-list");
   private static final RedisScript LEAVE = RedisScript.named("node-leave");
 
   private final Redis redis;
@@ -33,16 +34,37 @@ public final class NodeRegistry {
         .mapEmpty();
   }
 
-  /** The descriptions of the nodes whose heartbeat has not expired, oldest node first. */
+  /**
+   * The descriptions of the nodes whose heartbeat has not expired, oldest node first. An id whose
+   * key has expired belongs to a node that stopped beating: it leaves the index here (a node that
+   * comes back adds itself again at its next heartbeat).
+   */
   public Future<List<JsonObject>> nodes() {
-    return LIST.run(redis, List.of(RedisKeys.NODES), List.of(RedisKeys.nodePrefix()))
-        .map(reply -> {
-          List<JsonObject> nodes = new ArrayList<>(reply.size());
-          for (Response description : reply) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(RedisKeys.NODES).arg(0).arg(-1)).compose(index -> {
+      List<String> ids = new ArrayList<>(index.size());
+      index.forEach(id -> ids.add(id.toString()));
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      // The nodes' keys share the index's hash tag, so one MGET reads them on Redis Cluster too.
+      Request read = Request.cmd(Command.MGET);
+      ids.forEach(id -> read.arg(RedisKeys.node(id)));
+      return redis.send(read).compose(descriptions -> {
+        List<JsonObject> nodes = new ArrayList<>(ids.size());
+        Request prune = Request.cmd(Command.ZREM).arg(RedisKeys.NODES);
+        boolean stale = false;
+        for (int i = 0; i < ids.size(); i++) {
+          Response description = descriptions.get(i);
+          if (description == null) {
+            prune.arg(ids.get(i));
+            stale = true;
+          } else {
             nodes.add(new JsonObject(description.toString()));
           }
-          return nodes;
-        });
+        }
+        return stale ? redis.send(prune).map(pruned -> nodes) : Future.succeededFuture(nodes);
+      });
+    });
   }
 
   /** Removes the node at once, for a clean stop. */

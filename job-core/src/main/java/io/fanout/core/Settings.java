@@ -15,6 +15,7 @@ public final class Settings {
   public static final String PROGRESS_PORT = "PROGRESS_PORT";
   public static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
   public static final String REDIS_URL = "REDIS_URL";
+  public static final String REDIS_TYPE = "REDIS_TYPE";
   public static final String DATA_DIR = "DATA_DIR";
   public static final String ROLES = "ROLES";
   public static final String CLUSTER = "CLUSTER";

@@ -60,6 +60,9 @@ public class DispatchVerticle extends VerticleBase {
     producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner));
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
     new TopicJanitor(vertx, redis, admin, settings, owner).start();
+    long leaseMs = settings.longValue(Settings.LEASE_MS);
+    vertx.setPeriodic(leaseMs / 2, tick -> queue.repair(leaseMs)
+        .onFailure(failure -> LOG.warn("Dispatcher {} could not repair the queue: {}", owner, failure.toString())));
     return vertx.eventBus().consumer(Addresses.QUEUE_WAKEUP, wakeup -> admitWhileCapacity()).completion()
         .onSuccess(registered -> admitWhileCapacity());
   }

@@ -89,10 +89,11 @@ final class TopicJanitor {
               ? Future.succeededFuture()
               : Future.failedFuture(failure))
           // With the topics gone no duplicate can arrive any more: the bitmaps have done their work.
-          .compose(deleted -> redis.batch(List.of(
-              Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_TOPICS).arg(jobId),
-              Request.cmd(Command.DEL).arg(RedisKeys.doneBits(jobId)).arg(RedisKeys.failedBits(jobId))
-                  .arg(RedisKeys.loggedBits(jobId)))))
+          // They live on the job's shard and the set on the queue's: the set goes last, so a
+          // janitor dying in between leaves the job to the next sweep, which does both again.
+          .compose(deleted -> redis.send(Request.cmd(Command.DEL).arg(RedisKeys.doneBits(jobId))
+              .arg(RedisKeys.failedBits(jobId)).arg(RedisKeys.loggedBits(jobId))))
+          .compose(deleted -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_TOPICS).arg(jobId)))
           .map(jobId));
     }
     return Future.join(cleaned).map(all -> {

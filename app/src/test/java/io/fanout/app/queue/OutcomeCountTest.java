@@ -183,7 +183,7 @@ class OutcomeCountTest {
     Await.result(store.markLogged(job, even.stream().map(Success::index).toList()));
     Await.result(store.markLogged(job, odd.stream().map(Success::index).toList()));
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(40);
-    assertThat(redis.keys("job:" + job + ":scratch*")).as("scratch keys left behind").isEmpty();
+    assertThat(redis.keys(RedisKeys.job(job) + ":scratch*")).as("scratch keys left behind").isEmpty();
   }
 
   @Test

@@ -2,8 +2,7 @@
 -- A task's bit goes from 0 to 1 only on its first outcome; only then is it counted, so a task
 -- re-run after a crash or a rebalance changes nothing. A first failure is also listed with its
 -- error. The call that brings done + failed to total moves the job to its final state, says so,
--- remembers one task it counted (the finisher), and queues the job's topics for deletion after
--- their retention time.
+-- and remembers one task it counted (the finisher).
 -- Workers call this just before the Kafka transaction that logs these outcomes and commits their
 -- offsets. If that transaction does not commit, the tasks run again and come back here counted
 -- but not logged (the logged bit is set only after a commit): they are to be logged then, and
@@ -11,12 +10,13 @@
 -- Successes come as pieces of a bitmap (TaskBits): the done bitmap is read, merged and written a
 -- piece at a time, eight tasks per step, so a batch of thousands costs a few commands. Repeats
 -- are rare (re-runs) and are looked at one by one.
--- KEYS[1] job hash, KEYS[2] done bitmap, KEYS[3] failed bitmap, KEYS[4] active set,
--- KEYS[5] running-jobs index, KEYS[6] failures list, KEYS[7] finished-topics set,
--- KEYS[8] logged bitmap, KEYS[9..11] scratch keys, deleted before the script returns
--- ARGV[1] job id, ARGV[2] now (ms), ARGV[3] result of a single-task job ('' otherwise),
--- ARGV[4] the job's last log record ('' for none), ARGV[5] status index key prefix,
--- ARGV[6] how many pieces of successes follow, then each one's byte offset and bytes;
+-- The job's keys only: the queue (active set, indexes, finished topics) takes a job's end in
+-- next, from the job's hash (project.lua), or the repair sweep does if this worker dies first.
+-- KEYS[1] job hash, KEYS[2] done bitmap, KEYS[3] failed bitmap, KEYS[4] failures list,
+-- KEYS[5] logged bitmap, KEYS[6..8] scratch keys, deleted before the script returns
+-- ARGV[1] now (ms), ARGV[2] result of a single-task job ('' otherwise),
+-- ARGV[3] the job's last log record ('' for none),
+-- ARGV[4] how many pieces of successes follow, then each one's byte offset and bytes;
 -- then how many pairs (index, value to add to the job's reduced sum) follow, and those pairs;
 -- then pairs (index, failure record JSON) for tasks that failed for good, to the end.
 -- Returns {done, failed, status, finished now (0|1), how many were counted now, then the indexes
@@ -61,8 +61,8 @@ local repeats = {}
 local countedBits = {}
 local failedBefore = counting and redis.call('EXISTS', KEYS[3]) == 1
 
-local pieces = tonumber(ARGV[6])
-local arg = 7 + 2 * pieces
+local pieces = tonumber(ARGV[4])
+local arg = 5 + 2 * pieces
 
 -- The common round: a running job without failed tasks, none of whose successes was counted
 -- before, their pieces close together. The range of the done bitmap they fall in is checked and
@@ -71,32 +71,32 @@ local arg = 7 + 2 * pieces
 -- whole, so pieces far apart (a sparse retry run) take the loop below, as does any other round.
 local fast = false
 local low, high, givenBytes = math.huge, -1, 0
-for i = 7, arg - 1, 2 do
+for i = 5, arg - 1, 2 do
   low = math.min(low, tonumber(ARGV[i]))
   high = math.max(high, tonumber(ARGV[i]) + #ARGV[i + 1] - 1)
   givenBytes = givenBytes + #ARGV[i + 1]
 end
 if counting and not failedBefore and pieces > 0 and high - low + 1 <= 2 * givenBytes + 64 then
   -- Left over only if an earlier call failed halfway: its bytes must not count here.
-  redis.call('DEL', KEYS[9], KEYS[10], KEYS[11])
-  for i = 7, arg - 1, 2 do
-    redis.call('SETRANGE', KEYS[9], tonumber(ARGV[i]) - low, ARGV[i + 1])
+  redis.call('DEL', KEYS[6], KEYS[7], KEYS[8])
+  for i = 5, arg - 1, 2 do
+    redis.call('SETRANGE', KEYS[6], tonumber(ARGV[i]) - low, ARGV[i + 1])
   end
-  redis.call('SET', KEYS[10], redis.call('GETRANGE', KEYS[2], low, high))
-  redis.call('BITOP', 'AND', KEYS[11], KEYS[9], KEYS[10])
-  if redis.call('BITCOUNT', KEYS[11]) == 0 then
+  redis.call('SET', KEYS[7], redis.call('GETRANGE', KEYS[2], low, high))
+  redis.call('BITOP', 'AND', KEYS[8], KEYS[6], KEYS[7])
+  if redis.call('BITCOUNT', KEYS[8]) == 0 then
     fast = true
-    newDone = redis.call('BITCOUNT', KEYS[9])
-    redis.call('BITOP', 'OR', KEYS[10], KEYS[10], KEYS[9])
-    redis.call('SETRANGE', KEYS[2], low, redis.call('GET', KEYS[10]))
+    newDone = redis.call('BITCOUNT', KEYS[6])
+    redis.call('BITOP', 'OR', KEYS[7], KEYS[7], KEYS[6])
+    redis.call('SETRANGE', KEYS[2], low, redis.call('GET', KEYS[7]))
     -- Pieces are sorted, and each starts at a byte holding one of its tasks.
-    finisher = firstTask(tonumber(ARGV[7]), string.byte(ARGV[8], 1))
+    finisher = firstTask(tonumber(ARGV[5]), string.byte(ARGV[6], 1))
   end
-  redis.call('DEL', KEYS[9], KEYS[10], KEYS[11])
+  redis.call('DEL', KEYS[6], KEYS[7], KEYS[8])
 end
 
 for piece = 1, fast and 0 or pieces do
-  local offset, given = tonumber(ARGV[5 + 2 * piece]), ARGV[6 + 2 * piece]
+  local offset, given = tonumber(ARGV[3 + 2 * piece]), ARGV[4 + 2 * piece]
   local last = offset + #given - 1
   local done = redis.call('GETRANGE', KEYS[2], offset, last)
   -- A task that failed for good is not counted as done by a late success.
@@ -143,7 +143,7 @@ for i = arg + 1 + 2 * sums, #ARGV, 2 do
   if counting and redis.call('GETBIT', KEYS[2], index) == 0 and redis.call('SETBIT', KEYS[3], index, 1) == 0 then
     newFailed = newFailed + 1
     finisher = finisher or index
-    redis.call('RPUSH', KEYS[6], record)
+    redis.call('RPUSH', KEYS[4], record)
   else
     repeats[#repeats + 1] = index
   end
@@ -154,7 +154,7 @@ local notToLog = {}
 local loggedAgain = {}
 for _, index in ipairs(repeats) do
   local counted = redis.call('GETBIT', KEYS[2], index) == 1 or redis.call('GETBIT', KEYS[3], index) == 1
-  if not counted or redis.call('GETBIT', KEYS[8], index) == 1 then
+  if not counted or redis.call('GETBIT', KEYS[5], index) == 1 then
     notToLog[#notToLog + 1] = index
   else
     loggedAgain[tostring(index)] = true
@@ -170,13 +170,13 @@ if counting then
     redis.call('HINCRBYFLOAT', KEYS[1], 'reduced', reduced)
   end
   local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
-  redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
-  if finisher and ARGV[4] ~= '' then
-    redis.call('HSET', KEYS[1], 'lastLog', ARGV[4])
+  redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
+  if finisher and ARGV[3] ~= '' then
+    redis.call('HSET', KEYS[1], 'lastLog', ARGV[3])
   end
   if done + failed >= total then
     status = failed > 0 and 'failed' or 'completed'
-    local result = ARGV[3]
+    local result = ARGV[2]
     if total ~= 1 or result == '' then
       local summary = {tasks = total, done = done, failed = failed}
       local sum = redis.call('HGET', KEYS[1], 'reduced')
@@ -185,12 +185,9 @@ if counting then
       end
       result = cjson.encode(summary)
     end
-    redis.call('HSET', KEYS[1], 'status', status, 'finishedAt', ARGV[2], 'result', result,
+    redis.call('HSET', KEYS[1], 'status', status, 'finishedAt', ARGV[1], 'result', result,
       'finisher', finisher and tostring(finisher) or '')
-    redis.call('ZREM', KEYS[4], ARGV[1])
-    redis.call('ZREM', KEYS[5], ARGV[1])
-    redis.call('ZADD', ARGV[5] .. status, redis.call('HGET', KEYS[1], 'arrival'), ARGV[1])
-    redis.call('ZADD', KEYS[7], ARGV[2], ARGV[1])
+    redis.call('HINCRBY', KEYS[1], 'version', 1)
     finishedNow = 1
   end
 else

@@ -1,0 +1,64 @@
+package io.fanout.core;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Takes one job's state, read from its hash, into the queue's structures (project.lua): the step
+ * that follows every change of a job on its own shard. It may run late or more than once; the
+ * job's version keeps an older state from undoing a newer one.
+ */
+final class QueueProjection {
+  private static final RedisScript PROJECT = RedisScript.named("project");
+  private static final List<String> KEYS = keys();
+
+  /** What a projection ends: nothing, a submission, or one change recorded in {@link RedisKeys#UNSETTLED}. */
+  enum Marker {
+    NONE, INTAKE, UNSETTLED;
+
+    String wire() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private final Redis redis;
+
+  QueueProjection(Redis redis) {
+    this.redis = redis;
+  }
+
+  Future<Response> settle(String jobId) {
+    return settle(jobId, Marker.NONE, "");
+  }
+
+  /** Reads the job's hash and takes it into the queue, ending the given marker. */
+  Future<Response> settle(String jobId, Marker marker, String unsettledMember) {
+    Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
+        .arg("version").arg("status").arg("priority").arg("arrival").arg("runAt").arg("finishedAt").arg("startedAt");
+    return redis.send(read).compose(fields -> {
+      List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
+      if (fields.get(0) == null) {
+        args.add("");
+      } else {
+        for (int i = 0; i < 6; i++) {
+          args.add(fields.get(i) == null ? "0" : fields.get(i).toString());
+        }
+        args.add(fields.get(6) == null ? "0" : "1");
+      }
+      return PROJECT.run(redis, KEYS, args);
+    });
+  }
+
+  private static List<String> keys() {
+    List<String> keys = new ArrayList<>(List.of(RedisKeys.WAITING, RedisKeys.DELAYED, RedisKeys.DELAYED_SCORES,
+        RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
+        RedisKeys.FINISHED_TOPICS, RedisKeys.INTAKE, RedisKeys.UNSETTLED));
+    keys.addAll(RedisKeys.statusIndexes());
+    return List.copyOf(keys);
+  }
+}

@@ -1,0 +1,90 @@
+-- Makes the queue's structures agree with one job's state, as read from the job's hash: the
+-- waiting or delayed set, the active set and lease, the listing and status indexes, and the
+-- finished-topics set. Every change of a job is made on its own shard first and then taken in
+-- here, on the queue's shard; calls may come late, twice or out of order (a retry, the repair
+-- sweep), so each carries the job's version, and one older than the queue has already taken in
+-- changes nothing. A job is queued (or a change taken in) under a marker, removed here, that
+-- tells the repair sweep the change is still on its way.
+-- KEYS[1] waiting, KEYS[2] delayed, KEYS[3] delayed scores, KEYS[4] active, KEYS[5] leases,
+-- KEYS[6] lease owners, KEYS[7] versions, KEYS[8] all jobs, KEYS[9] finished topics,
+-- KEYS[10] intake, KEYS[11] unsettled changes, KEYS[12..16] status indexes: queued, running,
+-- completed, failed, cancelled
+-- ARGV[1] job id, ARGV[2] marker: 'intake', 'unsettled' or 'none', ARGV[3] the unsettled member,
+-- ARGV[4] now (ms), ARGV[5] the job's version ('' when the job is gone), ARGV[6] status,
+-- ARGV[7] priority, ARGV[8] arrival, ARGV[9] run-at time (ms, 0 = now), ARGV[10] finished at (ms),
+-- ARGV[11] '1' if the job ever started (its topics exist)
+-- Returns 'taken', 'stale' or 'gone'; an intake that the repair sweep removed first is an error.
+local id = ARGV[1]
+if ARGV[2] == 'intake' and redis.call('ZREM', KEYS[10], id) == 0 then
+  return redis.error_reply('INTAKE_EXPIRED job ' .. id .. ' took too long to be queued and was dropped')
+end
+if ARGV[2] == 'unsettled' then
+  redis.call('ZREM', KEYS[11], ARGV[3])
+end
+local STATUSES = {'queued', 'running', 'completed', 'failed', 'cancelled'}
+
+local version = tonumber(ARGV[5])
+if not version then
+  -- The job is gone: it leaves every structure.
+  for _, key in ipairs({KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[8], KEYS[9], KEYS[12], KEYS[13], KEYS[14],
+      KEYS[15], KEYS[16]}) do
+    redis.call('ZREM', key, id)
+  end
+  for _, key in ipairs({KEYS[3], KEYS[6], KEYS[7]}) do
+    redis.call('HDEL', key, id)
+  end
+  return 'gone'
+end
+if version < tonumber(redis.call('HGET', KEYS[7], id) or '0') then
+  return 'stale'
+end
+
+local status, arrival = ARGV[6], tonumber(ARGV[8])
+redis.call('HSET', KEYS[7], id, version)
+redis.call('ZADD', KEYS[8], arrival, id)
+for i, name in ipairs(STATUSES) do
+  if name == status then
+    redis.call('ZADD', KEYS[11 + i], arrival, id)
+  else
+    redis.call('ZREM', KEYS[11 + i], id)
+  end
+end
+
+local function leaveFanOut()
+  redis.call('ZREM', KEYS[4], id)
+  redis.call('ZREM', KEYS[5], id)
+  redis.call('HDEL', KEYS[6], id)
+end
+local function leaveWaiting()
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
+end
+
+if status == 'queued' then
+  leaveFanOut()
+  -- A failed job queued to run again needs its topics again.
+  redis.call('ZREM', KEYS[9], id)
+  -- Higher priority first, then arrival order. Priorities lie in [-1000, 1000] and arrivals stay
+  -- below 1e12, so the score is an integer a double holds exactly.
+  local score = (1000 - tonumber(ARGV[7])) * 1e12 + arrival
+  if tonumber(ARGV[9]) > tonumber(ARGV[4]) then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZADD', KEYS[2], ARGV[9], id)
+    redis.call('HSET', KEYS[3], id, score)
+  else
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HDEL', KEYS[3], id)
+    redis.call('ZADD', KEYS[1], score, id)
+  end
+elseif status == 'running' then
+  leaveWaiting()
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[4], id)
+else
+  leaveWaiting()
+  leaveFanOut()
+  if ARGV[11] == '1' then
+    redis.call('ZADD', KEYS[9], ARGV[10], id)
+  end
+end
+return 'taken'

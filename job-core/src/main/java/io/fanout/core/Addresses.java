@@ -34,7 +34,10 @@ public final class Addresses {
 
   private Addresses() {}
 
-  /** Progress snapshots of one job, outbound to browsers. */
+  /**
+   * Progress snapshots of one job, outbound to browsers. Several progress verticles publish here,
+   * so a consumer may get an older snapshot after a newer one: {@code seq} orders them.
+   */
   public static String progress(String jobId) {
     return PROGRESS_PREFIX + jobId;
   }

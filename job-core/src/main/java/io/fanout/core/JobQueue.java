@@ -37,9 +37,21 @@ public final class JobQueue {
   public record Enqueued(String jobId, boolean duplicate) {}
 
   private final Redis redis;
+  private final ReplicaAck ack;
 
   public JobQueue(Redis redis) {
+    this(redis, ReplicaAck.NONE);
+  }
+
+  /**
+   * @param ack the replicas that must hold a change a client or a dispatcher acts on before it is
+   *     reported done: a job answered 202 (enqueue, retry), a cancel answered, a job admitted (lost,
+   *     it would return to the queue and be fanned out twice). Checkpoints and releases do not wait:
+   *     losing one only makes the next dispatcher produce some windows again, which counting dedupes.
+   */
+  public JobQueue(Redis redis, ReplicaAck ack) {
     this.redis = redis;
+    this.ack = ack;
   }
 
   /**
@@ -79,7 +91,7 @@ public final class JobQueue {
         RedisKeys.stagedItems(job.id()), RedisKeys.items(job.id()),
         RedisKeys.idempotency(idempotencyKey == null ? "" : idempotencyKey),
         RedisKeys.ALL_JOBS, RedisKeys.byStatus(JobState.QUEUED));
-    return ENQUEUE.run(redis, keys, args)
+    return ENQUEUE.run(redis, keys, args, ack)
         .map(reply -> new Enqueued(reply.get(0).toString(), "duplicate".equals(reply.get(1).toString())));
   }
 
@@ -88,7 +100,7 @@ public final class JobQueue {
     return ADMIT.run(redis,
             List.of(RedisKeys.WAITING, RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.DELAYED),
             List.of(System.currentTimeMillis(), maxActiveJobs, owner, leaseMs, JOB_KEY_PREFIX,
-                RedisKeys.byStatusPrefix()))
+                RedisKeys.byStatusPrefix()), ack)
         .map(reply -> reply == null || reply.size() == 0
             ? null
             : new Admission(reply.get(0).toString(), "resumed".equals(reply.get(1).toString())));
@@ -120,7 +132,7 @@ public final class JobQueue {
   public Future<JobState> cancel(String jobId) {
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.WAITING, RedisKeys.DELAYED, RedisKeys.ACTIVE,
         RedisKeys.LEASES, RedisKeys.FINISHED_TOPICS);
-    return CANCEL.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()))
+    return CANCEL.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()), ack)
         .compose(reply -> outcome(jobId, reply, JobState.CANCELLED));
   }
 
@@ -138,7 +150,7 @@ public final class JobQueue {
   public Future<Long> retryFailed(String jobId) {
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.failedBits(jobId), RedisKeys.failures(jobId),
         RedisKeys.retries(jobId), RedisKeys.WAITING, RedisKeys.FINISHED_TOPICS, RedisKeys.loggedBits(jobId));
-    return RETRY.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()))
+    return RETRY.run(redis, keys, List.of(jobId, System.currentTimeMillis(), RedisKeys.byStatusPrefix()), ack)
         .compose(reply -> outcome(jobId, reply, JobState.QUEUED)
             .map(queued -> reply.get(1).toLong()));
   }

@@ -38,9 +38,20 @@ public final class JobStore {
   }
 
   private final Redis redis;
+  private final ReplicaAck countsAck;
 
   public JobStore(Redis redis) {
+    this(redis, ReplicaAck.NONE);
+  }
+
+  /**
+   * @param countsAck the replicas that must hold a count before {@link #recordOutcomes} resolves:
+   *     a worker commits the Kafka offsets past counted tasks only then, so a failover cannot lose
+   *     a count whose tasks will never run again
+   */
+  public JobStore(Redis redis, ReplicaAck countsAck) {
     this.redis = redis;
+    this.countsAck = countsAck;
   }
 
   /** The job, or null if there is none with that id. */
@@ -154,7 +165,7 @@ public final class JobStore {
         RedisKeys.failedBits(jobId), RedisKeys.ACTIVE, RedisKeys.byStatus(JobState.RUNNING), RedisKeys.failures(jobId),
         RedisKeys.FINISHED_TOPICS, RedisKeys.loggedBits(jobId)));
     keys.addAll(RedisKeys.scratchBits(jobId, 3));
-    return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion);
+    return COMPLETE.run(redis, keys, args, countsAck).map(JobStore::toCompletion);
   }
 
   /** Failure records [from, from + limit) of a job. */

@@ -45,7 +45,7 @@ final class RedisStartupCheck {
           return;
         }
         Throwable failure = probed.cause();
-        boolean lasting = RedisDiagnosis.isLasting(failure);
+        boolean lasting = RedisDiagnosis.isLasting(failure, settings);
         if (lasting || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MS) > deadline) {
           throw new SettingsRefusedException(RedisDiagnosis.explain(failure, settings)
               + (lasting ? "" : "; gave up after " + timeoutMs + " ms (REDIS_CONNECT_TIMEOUT_MS)"));

@@ -3,6 +3,7 @@ package io.fanout.core;
 import io.vertx.redis.client.RedisClientType;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
@@ -13,11 +14,15 @@ import javax.net.ssl.SSLException;
 public final class RedisDiagnosis {
   private RedisDiagnosis() {}
 
-  /** Failures that waiting will not cure: credentials, permissions, TLS, settings. */
-  public static boolean isLasting(Throwable failure) {
+  /**
+   * Failures that waiting will not cure: credentials, permissions, TLS, settings, and a plain
+   * connection dropped by the server before it answered (a TLS-only port, most likely).
+   */
+  public static boolean isLasting(Throwable failure, Settings settings) {
     String text = chainText(failure);
     return text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("NOPERM")
-        || find(failure, SSLException.class) != null || find(failure, SettingsRefusedException.class) != null;
+        || find(failure, SSLException.class) != null || find(failure, SettingsRefusedException.class) != null
+        || !plainToTlsHint(failure, settings).isEmpty();
   }
 
   public static String explain(Throwable failure, Settings settings) {
@@ -53,10 +58,11 @@ public final class RedisDiagnosis {
         || find(failure, ClosedChannelException.class) != null;
   }
 
-  /** A TLS-only server closes a plain connection without a word: say so, as that is the usual cause. */
+  /** A TLS-only server drops a plain connection without a word: say so, as that is the usual cause. */
   private static String plainToTlsHint(Throwable failure, Settings settings) {
     boolean plain = RedisClients.endpoints(settings).get(0).startsWith("redis://");
-    boolean closed = chainText(failure).toLowerCase().contains("closed");
+    String text = chainText(failure).toLowerCase(Locale.ROOT);
+    boolean closed = text.contains("closed") || text.contains("reset");
     return plain && closed ? " (a server that speaks TLS only needs rediss://)" : "";
   }
 

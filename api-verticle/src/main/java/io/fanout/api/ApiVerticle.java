@@ -8,6 +8,8 @@ import io.fanout.core.NoSuchJobException;
 import io.fanout.core.SubmissionInProgressException;
 import io.fanout.core.NodeRegistry;
 import io.fanout.core.RedisClients;
+import io.fanout.core.RedisHealth;
+import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,9 +22,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +49,7 @@ public class ApiVerticle extends VerticleBase {
   private NdjsonUpload upload;
   private JobLogReader logReader;
   private ClusterRoutes cluster;
+  private RedisHealth redisHealth;
   private HttpServer server;
 
   @Override
@@ -56,11 +57,12 @@ public class ApiVerticle extends VerticleBase {
     settings = new Settings(config());
     String clientId = "api-" + UUID.randomUUID();
     redis = RedisClients.create(vertx, settings);
+    redisHealth = new RedisHealth(redis, settings);
     kafkaAdmin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, clientId));
     Map<String, String> producerConfig = KafkaClients.producer(settings, clientId);
     producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_MAX_BLOCK_MS);
     producer = KafkaProducer.create(vertx, producerConfig);
-    JobQueue queue = new JobQueue(redis);
+    JobQueue queue = new JobQueue(redis, ReplicaAck.from(settings));
     jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer);
     upload = new NdjsonUpload(jobs, queue, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
@@ -125,19 +127,23 @@ public class ApiVerticle extends VerticleBase {
     Json.reply(ctx, 200, new JsonObject().put("progressPort", settings.integer(Settings.PROGRESS_PORT)));
   }
 
-  /** UP only when both Redis and Kafka answer in time. */
+  /**
+   * UP (200) only when Kafka answers and Redis can take counts (see {@link RedisHealth}), else
+   * DOWN (503); {@code checks} says why in a line each, {@code redis} holds what was found there.
+   */
   private void health(RoutingContext ctx) {
-    Future<String> redisCheck = redis.send(Request.cmd(Command.PING)).map(pong -> "UP")
-        .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Future<RedisHealth.Report> redisCheck = redisHealth.check(HEALTH_TIMEOUT_MS);
     Future<String> kafkaCheck = kafkaAdmin.describeCluster().map(cluster -> "UP")
         .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Future.join(redisCheck, kafkaCheck).onComplete(all -> {
-      boolean up = redisCheck.succeeded() && kafkaCheck.succeeded();
+      RedisHealth.Report redisReport = redisCheck.result();
+      boolean up = redisReport.up() && kafkaCheck.succeeded();
       JsonObject body = new JsonObject()
           .put("status", up ? "UP" : "DOWN")
           .put("checks", new JsonObject()
-              .put("redis", redisCheck.succeeded() ? "UP" : "DOWN: " + redisCheck.cause().getMessage())
-              .put("kafka", kafkaCheck.succeeded() ? "UP" : "DOWN: " + kafkaCheck.cause().getMessage()));
+              .put("redis", redisReport.summary())
+              .put("kafka", kafkaCheck.succeeded() ? "UP" : "DOWN: " + kafkaCheck.cause().getMessage()))
+          .put("redis", redisReport.detail());
       Json.reply(ctx, up ? 200 : 503, body);
     });
   }

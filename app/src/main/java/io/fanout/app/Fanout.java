@@ -1,6 +1,7 @@
 package io.fanout.app;
 
 import io.fanout.core.Settings;
+import io.fanout.core.SettingsRefusedException;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -40,6 +41,11 @@ public final class Fanout {
     FanoutApp app;
     try {
       app = FanoutApp.start(overrides);
+    } catch (SettingsRefusedException refused) {
+      // The message says what to fix; a stack trace would only bury it.
+      LOG.error("Fanout could not start: {}", refused.getMessage());
+      System.exit(1);
+      return;
     } catch (RuntimeException e) {
       LOG.error("Fanout could not start", e);
       System.exit(1);

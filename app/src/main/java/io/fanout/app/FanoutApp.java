@@ -76,6 +76,8 @@ public final class FanoutApp implements AutoCloseable {
       if (roles.equals(EnumSet.of(Role.BACKENDS)) && kafka == null && redis == null) {
         LOG.warn("Role backends with KAFKA_BOOTSTRAP_SERVERS and REDIS_URL both set starts nothing");
       }
+      // Before joining a cluster or deploying anything: a Redis Fanout cannot use stops the start here.
+      RedisStartupCheck.verify(new Settings(resolved));
       HazelcastClusterManager clusterManager = settings.bool(Settings.CLUSTER)
           ? new HazelcastClusterManager(ClusterJoin.hazelcastConfig(settings))
           : null;

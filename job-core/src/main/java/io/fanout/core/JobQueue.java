@@ -61,11 +61,24 @@ public final class JobQueue {
   public record Enqueued(String jobId, boolean duplicate) {}
 
   private final Redis redis;
+  private final ReplicaAck ack;
   private final QueueProjection projection;
 
   public JobQueue(Redis redis) {
+    this(redis, ReplicaAck.NONE);
+  }
+
+  /**
+   * @param ack the replicas that must hold a change a client or a dispatcher acts on before it is
+   *     reported done: a job answered 202 (its hash and its place in the queue), a cancel or a
+   *     retry answered, a job admitted and started (lost, it would return to the queue and be
+   *     fanned out twice). Checkpoints and releases do not wait: losing one only makes the next
+   *     dispatcher produce some windows again, which counting dedupes.
+   */
+  public JobQueue(Redis redis, ReplicaAck ack) {
     this.redis = redis;
-    this.projection = new QueueProjection(redis);
+    this.ack = ack;
+    this.projection = new QueueProjection(redis, ack);
   }
 
   /**
@@ -136,7 +149,7 @@ public final class JobQueue {
             args.add(field.getValue());
           }
           return CREATE.run(redis,
-              List.of(RedisKeys.job(job.id()), RedisKeys.stagedItems(job.id()), RedisKeys.items(job.id())), args);
+              List.of(RedisKeys.job(job.id()), RedisKeys.stagedItems(job.id()), RedisKeys.items(job.id())), args, ack);
         })
         .compose(created -> projection.settle(job.id(), QueueProjection.Marker.INTAKE, ""))
         // Too slow: the repair sweep dropped the submission, perhaps before its hash was stored.
@@ -150,14 +163,15 @@ public final class JobQueue {
     List<String> keys = List.of(RedisKeys.WAITING, RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.DELAYED,
         RedisKeys.DELAYED_SCORES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
         RedisKeys.byStatus(JobState.QUEUED), RedisKeys.byStatus(JobState.RUNNING));
-    return ADMIT.run(redis, keys, List.of(System.currentTimeMillis(), maxActiveJobs, owner, leaseMs))
+    return ADMIT.run(redis, keys, List.of(System.currentTimeMillis(), maxActiveJobs, owner, leaseMs), ack)
         .compose(reply -> {
           if (reply == null || reply.size() == 0) {
             return Future.succeededFuture(null);
           }
           String jobId = reply.get(0).toString();
           boolean resumed = "resumed".equals(reply.get(1).toString());
-          return START.run(redis, List.of(RedisKeys.job(jobId)), List.of(reply.get(2).toLong(), System.currentTimeMillis()))
+          return START.run(redis, List.of(RedisKeys.job(jobId)), List.of(reply.get(2).toLong(), System.currentTimeMillis()),
+                  ack)
               .compose(started -> switch (started.toString()) {
                 case "started", "running" -> Future.succeededFuture(new Admission(jobId, resumed));
                 // The job changed after it was queued: the queue takes the change in, and the
@@ -195,7 +209,7 @@ public final class JobQueue {
    */
   public Future<JobState> cancel(String jobId) {
     return changeThenSettle(jobId, () -> CANCEL.run(redis, List.of(RedisKeys.job(jobId)),
-            List.of(System.currentTimeMillis())))
+            List.of(System.currentTimeMillis()), ack))
         .compose(reply -> outcome(jobId, reply, JobState.CANCELLED));
   }
 
@@ -213,7 +227,7 @@ public final class JobQueue {
   public Future<Long> retryFailed(String jobId) {
     List<String> keys = List.of(RedisKeys.job(jobId), RedisKeys.failedBits(jobId), RedisKeys.failures(jobId),
         RedisKeys.retries(jobId), RedisKeys.loggedBits(jobId));
-    return changeThenSettle(jobId, () -> RETRY.run(redis, keys, List.of(System.currentTimeMillis())))
+    return changeThenSettle(jobId, () -> RETRY.run(redis, keys, List.of(System.currentTimeMillis()), ack))
         .compose(reply -> outcome(jobId, reply, JobState.QUEUED)
             .map(queued -> reply.get(1).toLong()));
   }

@@ -39,11 +39,22 @@ public final class JobStore {
   }
 
   private final Redis redis;
+  private final ReplicaAck countsAck;
   private final QueueProjection projection;
 
   public JobStore(Redis redis) {
+    this(redis, ReplicaAck.NONE);
+  }
+
+  /**
+   * @param countsAck the replicas that must hold a count before {@link #recordOutcomes} resolves:
+   *     a worker commits the Kafka offsets past counted tasks only then, so a failover cannot lose
+   *     a count whose tasks will never run again
+   */
+  public JobStore(Redis redis, ReplicaAck countsAck) {
     this.redis = redis;
-    this.projection = new QueueProjection(redis);
+    this.countsAck = countsAck;
+    this.projection = new QueueProjection(redis, countsAck);
   }
 
   /** The job, or null if there is none with that id. */
@@ -152,7 +163,7 @@ public final class JobStore {
     List<String> keys = new ArrayList<>(List.of(RedisKeys.job(jobId), RedisKeys.doneBits(jobId),
         RedisKeys.failedBits(jobId), RedisKeys.failures(jobId), RedisKeys.loggedBits(jobId)));
     keys.addAll(RedisKeys.scratchBits(jobId, 3));
-    return COMPLETE.run(redis, keys, args).map(JobStore::toCompletion).compose(completion -> completion.finishedNow()
+    return COMPLETE.run(redis, keys, args, countsAck).map(JobStore::toCompletion).compose(completion -> completion.finishedNow()
         // The queue takes the job's end in: it leaves the active set and its topics may go. If
         // this fails, the queue's repair sweep does it (JobQueue.repair).
         ? projection.settle(jobId).map(completion).recover(failure -> Future.succeededFuture(completion))

@@ -27,9 +27,11 @@ final class QueueProjection {
   }
 
   private final Redis redis;
+  private final ReplicaAck ack;
 
-  QueueProjection(Redis redis) {
+  QueueProjection(Redis redis, ReplicaAck ack) {
     this.redis = redis;
+    this.ack = ack;
   }
 
   Future<Response> settle(String jobId) {
@@ -50,7 +52,7 @@ final class QueueProjection {
         }
         args.add(fields.get(6) == null ? "0" : "1");
       }
-      return PROJECT.run(redis, KEYS, args);
+      return PROJECT.run(redis, KEYS, args, ack);
     });
   }
 

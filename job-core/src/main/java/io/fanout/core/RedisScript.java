@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A Lua script run by its SHA-1, so each call sends only the digest. If Redis does not know the
@@ -47,9 +48,26 @@ public final class RedisScript {
   }
 
   public Future<Response> run(Redis redis, List<String> keys, List<?> args) {
-    return redis.send(request(Command.EVALSHA, sha, keys, args))
+    return run(redis::send, keys, args);
+  }
+
+  /**
+   * Runs the script and then waits until {@code ack}'s replicas hold what it wrote. Both go over
+   * one connection taken from the pool, because WAIT only counts its own connection's writes.
+   */
+  public Future<Response> run(Redis redis, List<String> keys, List<?> args, ReplicaAck ack) {
+    if (!ack.enabled()) {
+      return run(redis, keys, args);
+    }
+    return redis.connect().compose(connection -> run(connection::send, keys, args)
+        .compose(reply -> ack.await(connection).map(reply))
+        .eventually(connection::close));
+  }
+
+  private Future<Response> run(Function<Request, Future<Response>> send, List<String> keys, List<?> args) {
+    return send.apply(request(Command.EVALSHA, sha, keys, args))
         .recover(failure -> isNoScript(failure)
-            ? redis.send(request(Command.EVAL, source, keys, args))
+            ? send.apply(request(Command.EVAL, source, keys, args))
             : Future.failedFuture(failure));
   }
 

@@ -16,6 +16,16 @@ public final class Settings {
   public static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
   public static final String REDIS_URL = "REDIS_URL";
   public static final String REDIS_TYPE = "REDIS_TYPE";
+  public static final String REDIS_MASTER_NAME = "REDIS_MASTER_NAME";
+  public static final String REDIS_USER = "REDIS_USER";
+  public static final String REDIS_PASSWORD = "REDIS_PASSWORD";
+  public static final String REDIS_TLS_TRUST_PEM = "REDIS_TLS_TRUST_PEM";
+  public static final String REDIS_TLS_CERT_PEM = "REDIS_TLS_CERT_PEM";
+  public static final String REDIS_TLS_KEY_PEM = "REDIS_TLS_KEY_PEM";
+  public static final String REDIS_TLS_VERIFY_HOSTNAME = "REDIS_TLS_VERIFY_HOSTNAME";
+  public static final String REDIS_CONNECT_TIMEOUT_MS = "REDIS_CONNECT_TIMEOUT_MS";
+  public static final String REDIS_MIN_REPLICAS_ACK = "REDIS_MIN_REPLICAS_ACK";
+  public static final String REDIS_ACK_TIMEOUT_MS = "REDIS_ACK_TIMEOUT_MS";
   public static final String DATA_DIR = "DATA_DIR";
   public static final String ROLES = "ROLES";
   public static final String CLUSTER = "CLUSTER";

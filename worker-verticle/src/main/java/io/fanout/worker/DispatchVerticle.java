@@ -9,6 +9,7 @@ import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.KafkaSink;
 import io.fanout.core.RedisClients;
+import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
 import io.fanout.core.Task;
 import io.fanout.core.Topics;
@@ -53,7 +54,7 @@ public class DispatchVerticle extends VerticleBase {
   public Future<?> start() {
     settings = new Settings(config());
     redis = RedisClients.create(vertx, settings);
-    queue = new JobQueue(redis);
+    queue = new JobQueue(redis, ReplicaAck.from(settings));
     store = new JobStore(redis);
     admin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, owner));
     topicCreator = new TopicCreator(vertx, admin);

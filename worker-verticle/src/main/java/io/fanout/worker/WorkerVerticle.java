@@ -5,6 +5,7 @@ import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.RedisClients;
 import io.fanout.core.RedisKeys;
+import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
@@ -49,7 +50,7 @@ public class WorkerVerticle extends VerticleBase {
   public Future<?> start() {
     settings = new Settings(config());
     redis = RedisClients.create(vertx, settings);
-    JobStore store = new JobStore(redis);
+    JobStore store = new JobStore(redis, ReplicaAck.from(settings));
     liveJobs = new LiveJobs(store, LIVE_RECHECK_MS);
     int poolSize = settings.integer(Settings.WORKER_POOL);
     pool = vertx.createSharedWorkerExecutor("fanout-tasks", poolSize);

@@ -135,7 +135,7 @@ class RedisClusterTest {
     JsonArray log = fanout.get("/jobs/" + job.getString("id") + "/log?from=0&limit=10").bodyAsJsonObject()
         .getJsonArray("records");
     Map<Long, String> digests = new TreeMap<>();
-    log.stream().map(JsonObject.class::cast).filter(record -> record.containsKey("index"))
+    log.stream().map(entry -> ((JsonObject) entry).getJsonObject("record")).filter(record -> record.containsKey("index"))
         .forEach(record -> digests.put(record.getLong("index"), record.getJsonObject("result").getString("value")));
     assertThat(digests).isEqualTo(Map.of(0L, sha256("alpha"), 1L, sha256("beta"), 2L, sha256("gamma")));
 

@@ -9,6 +9,7 @@ import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.RedisNodes.Node;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
@@ -110,7 +111,7 @@ class RedisSentinelFailoverTest {
           .put("payload", new JsonObject().put("ms", 1)));
       long submittedAt = System.nanoTime();
       JsonObject job = Await.until(() -> fanout.http().get("/jobs/" + id).send().map(HttpResponse::bodyAsJsonObject),
-          polled -> polled.getLong("done") >= KILL_AT || !"running".equals(polled.getString("status")),
+          polled -> polled.getLong("done") >= KILL_AT || JobState.fromWire(polled.getString("status")).isFinal(),
           JOB_TIMEOUT);
       assertThat(job.getString("status")).as("the job still runs at the kill").isIn("running");
 

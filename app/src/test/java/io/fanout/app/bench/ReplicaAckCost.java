@@ -73,10 +73,15 @@ public final class ReplicaAckCost {
         OUT.printf("run %d: %,d count tasks: %,.0f tasks/s without, %,.0f tasks/s with REDIS_MIN_REPLICAS_ACK=1%n",
             run, count, without.get(run - 1), with.get(run - 1));
       }
-      double medianWithout = median(without);
-      double medianWith = median(with);
-      OUT.printf(Locale.ROOT, "median: %,.0f tasks/s without, %,.0f with: the acknowledgement costs %.1f %%%n",
-          medianWithout, medianWith, 100 * (1 - medianWith / medianWithout));
+      List<Double> paired = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        paired.add(with.get(i) / without.get(i));
+      }
+      // The ratio run by run, as bin/bench pairs its figures: the machine's pace moves between runs.
+      OUT.printf(Locale.ROOT, "median: %,.0f tasks/s without, %,.0f with; median of the paired ratios %.2f "
+          + "(%s): the acknowledgement costs %.0f %%%n", median(without), median(with), median(paired),
+          String.join(" / ", paired.stream().map(ratio -> String.format(Locale.ROOT, "%.2f", ratio)).toList()),
+          100 * (1 - median(paired)));
     } finally {
       Await.result(vertx.close());
       try (var files = Files.walk(data)) {

@@ -1,10 +1,7 @@
 package io.fanout.core;
 
 import io.vertx.redis.client.RedisClientType;
-import java.net.ConnectException;
-import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
-import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
@@ -42,9 +39,10 @@ public final class RedisDiagnosis {
           + "REDIS_TLS_TRUST_PEM (the CA that signed the server's certificate), REDIS_TLS_VERIFY_HOSTNAME (the "
           + "certificate must name the host of REDIS_URL), and REDIS_TLS_CERT_PEM / REDIS_TLS_KEY_PEM if the server "
           + "asks for a client certificate, for " + where;
-    } else if (RedisClients.type(settings) == RedisClientType.SENTINEL && !isConnectionLevel(failure)) {
-      explained = "The sentinels of REDIS_URL gave no reachable master named REDIS_MASTER_NAME="
-          + settings.string(Settings.REDIS_MASTER_NAME) + " (" + firstLine(text) + "); a failover may be in progress, "
+    } else if (RedisClients.type(settings) == RedisClientType.SENTINEL) {
+      // The sentinels named a master that does not answer, or none: either way a failover may be under way.
+      explained = "No Redis master named REDIS_MASTER_NAME=" + settings.string(Settings.REDIS_MASTER_NAME)
+          + " answers through the sentinels of REDIS_URL (" + firstLine(text) + "); a failover may be under way, "
           + "for " + where;
     } else {
       explained = "Redis does not answer (" + firstLine(text) + "): check REDIS_URL" + plainToTlsHint(failure, settings)
@@ -53,17 +51,12 @@ public final class RedisDiagnosis {
     return RedisClients.scrub(explained, settings);
   }
 
-  private static boolean isConnectionLevel(Throwable failure) {
-    return find(failure, ConnectException.class) != null || find(failure, TimeoutException.class) != null
-        || find(failure, ClosedChannelException.class) != null;
-  }
-
   /** A TLS-only server drops a plain connection without a word: say so, as that is the usual cause. */
   private static String plainToTlsHint(Throwable failure, Settings settings) {
     boolean plain = RedisClients.endpoints(settings).get(0).startsWith("redis://");
     String text = chainText(failure).toLowerCase(Locale.ROOT);
     boolean closed = text.contains("closed") || text.contains("reset");
-    return plain && closed ? " (a server that speaks TLS only needs rediss://)" : "";
+    return plain && closed ? " (if the server speaks TLS only, it needs rediss://)" : "";
   }
 
   private static String firstLine(String text) {

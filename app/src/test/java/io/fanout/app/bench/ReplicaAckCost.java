@@ -1,6 +1,7 @@
 package io.fanout.app.bench;
 
 import io.fanout.app.FanoutApp;
+import io.fanout.app.LocalCluster;
 import io.fanout.app.embedded.EmbeddedKafka;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.RedisNodes;
@@ -46,9 +47,9 @@ public final class ReplicaAckCost {
     Vertx vertx = Vertx.vertx();
     try (RedisNodes nodes = new RedisNodes(data.resolve("redis"));
         EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), 0)) {
-      int masterPort = RedisNodes.freePort();
+      int masterPort = LocalCluster.freePort();
       nodes.server("master", masterPort, List.of("port " + masterPort, "appendonly yes"));
-      int replicaPort = RedisNodes.freePort();
+      int replicaPort = LocalCluster.freePort();
       nodes.server("replica", replicaPort, List.of("port " + replicaPort, "appendonly yes",
           "replicaof 127.0.0.1 " + masterPort));
       String url = "redis://127.0.0.1:" + masterPort;
@@ -72,10 +73,15 @@ public final class ReplicaAckCost {
         OUT.printf("run %d: %,d count tasks: %,.0f tasks/s without, %,.0f tasks/s with REDIS_MIN_REPLICAS_ACK=1%n",
             run, count, without.get(run - 1), with.get(run - 1));
       }
-      double medianWithout = median(without);
-      double medianWith = median(with);
-      OUT.printf(Locale.ROOT, "median: %,.0f tasks/s without, %,.0f with: the acknowledgement costs %.1f %%%n",
-          medianWithout, medianWith, 100 * (1 - medianWith / medianWithout));
+      List<Double> paired = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        paired.add(with.get(i) / without.get(i));
+      }
+      // The ratio run by run, as bin/bench pairs its figures: the machine's pace moves between runs.
+      OUT.printf(Locale.ROOT, "median: %,.0f tasks/s without, %,.0f with; median of the paired ratios %.2f "
+          + "(%s): the acknowledgement costs %.0f %%%n", median(without), median(with), median(paired),
+          String.join(" / ", paired.stream().map(ratio -> String.format(Locale.ROOT, "%.2f", ratio)).toList()),
+          100 * (1 - median(paired)));
     } finally {
       Await.result(vertx.close());
       try (var files = Files.walk(data)) {

@@ -38,10 +38,6 @@ final class JobProgress {
     return new JobProgress(fanout, id, deployed);
   }
 
-  String id() {
-    return id;
-  }
-
   /** Waits until at least {@code done} tasks are counted, the job still running. */
   void awaitDone(long done) {
     JsonObject job = Await.until(this::poll, polled -> polled != null && (polled.getLong("done") >= done
@@ -54,8 +50,19 @@ final class JobProgress {
         HEALTH_TIMEOUT);
   }
 
+  /**
+   * After the backend is back: the job completes with every task counted once, /health answers
+   * 200 again, and no verticle of the process was undeployed by the outage.
+   */
+  void awaitRecovered(long total, Duration timeout, String redisUrl) {
+    awaitCompleted(total, timeout);
+    awaitHealth(200);
+    assertCountedOnce(total, redisUrl);
+    assertThat(fanout.app().vertx().deploymentIDs()).as("verticles still deployed").hasSize(deployed);
+  }
+
   /** Waits for the job's end; {@code done} never passes {@code total} on the way, and ends there. */
-  void awaitCompleted(long total, Duration timeout) {
+  private void awaitCompleted(long total, Duration timeout) {
     JsonObject job = Await.until(this::poll, polled -> {
       if (polled == null) {
         return false;
@@ -69,17 +76,12 @@ final class JobProgress {
   }
 
   /** Every task ran, and its bit in the job's done bitmap is the one count it got. */
-  void assertCountedOnce(long total, String redisUrl) {
+  private void assertCountedOnce(long total, String redisUrl) {
     try (RedisProbe redis = new RedisProbe(fanout.app().vertx(), redisUrl)) {
       assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(id)).toLong()).as("tasks with their bit set")
           .isEqualTo(total);
     }
     assertThat(TallyHandler.runsOf(id)).as("tasks that ran at least once").hasSize((int) total);
-  }
-
-  /** No verticle of the process was undeployed by the outage. */
-  void assertNothingStopped() {
-    assertThat(fanout.app().vertx().deploymentIDs()).as("verticles still deployed").hasSize(deployed);
   }
 
   private io.vertx.core.Future<JsonObject> poll() {

@@ -40,6 +40,10 @@ public final class Fanout {
     FanoutApp app;
     try {
       app = FanoutApp.start(overrides);
+    } catch (StartRefusedException e) {
+      LOG.error("Fanout could not start: {}", e.getMessage());
+      System.exit(1);
+      return;
     } catch (RuntimeException e) {
       LOG.error("Fanout could not start", e);
       System.exit(1);

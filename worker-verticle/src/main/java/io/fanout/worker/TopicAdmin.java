@@ -1,0 +1,91 @@
+package io.fanout.worker;
+
+import io.fanout.core.KafkaClients;
+import io.fanout.core.Settings;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A verticle's Kafka admin client. Most calls go through Vert.x's client; topics are created with
+ * Kafka's own, because Vert.x's {@code NewTopic} cannot leave the replication factor out, and a
+ * topic made without one takes the cluster's {@code default.replication.factor} (and, with it,
+ * the cluster's {@code min.insync.replicas}), as an operator of a replicated Kafka expects.
+ * {@code TOPIC_REPLICATION_FACTOR} overrides it when set.
+ */
+final class TopicAdmin {
+  private final Context context;
+  private final AdminClient kafka;
+  private final KafkaAdminClient client;
+  private final Optional<Short> replicationFactor;
+
+  private TopicAdmin(Context context, AdminClient kafka, KafkaAdminClient client, Optional<Short> replicationFactor) {
+    this.context = context;
+    this.kafka = kafka;
+    this.client = client;
+    this.replicationFactor = replicationFactor;
+  }
+
+  /** Created on the verticle's context: answers of {@link #createTopics} come back on it. */
+  static TopicAdmin create(Vertx vertx, Settings settings, String clientId) {
+    AdminClient kafka = AdminClient.create(Map.copyOf(KafkaClients.admin(settings, clientId)));
+    return new TopicAdmin(vertx.getOrCreateContext(), kafka, KafkaAdminClient.create(vertx, kafka),
+        replicationFactor(settings));
+  }
+
+  /** TOPIC_REPLICATION_FACTOR, or empty for the cluster's default. */
+  static Optional<Short> replicationFactor(Settings settings) {
+    String configured = settings.optionalString(Settings.TOPIC_REPLICATION_FACTOR);
+    if (configured == null) {
+      return Optional.empty();
+    }
+    try {
+      short factor = Short.parseShort(configured);
+      if (factor >= 1) {
+        return Optional.of(factor);
+      }
+    } catch (NumberFormatException e) {
+      // refused below, with the setting's name
+    }
+    throw new IllegalArgumentException(Settings.TOPIC_REPLICATION_FACTOR
+        + " must be empty (the cluster's default.replication.factor) or a whole number of at least 1, got '"
+        + configured + "'");
+  }
+
+  KafkaAdminClient client() {
+    return client;
+  }
+
+  /**
+   * Creates the topics (name to partition count) with the replication factor above; a topic that
+   * is there already counts as created, so a resumed job or a second worker need not ask first.
+   */
+  Future<Void> createTopics(Map<String, Integer> partitionsByTopic) {
+    List<NewTopic> topics = partitionsByTopic.entrySet().stream()
+        .map(topic -> new NewTopic(topic.getKey(), Optional.of(topic.getValue()), replicationFactor))
+        .toList();
+    List<Future<Void>> created = kafka.createTopics(topics).values().values().stream()
+        .map(each -> Future.fromCompletionStage(each.toCompletionStage(), context)
+            .recover(failure -> isTopicExists(failure) ? Future.succeededFuture() : Future.failedFuture(failure)))
+        .toList();
+    return Future.all(created).mapEmpty();
+  }
+
+  /** Closes both faces of the client (Vert.x's closes Kafka's). */
+  Future<Void> close() {
+    return client.close();
+  }
+
+  private static boolean isTopicExists(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    return cause instanceof TopicExistsException;
+  }
+}

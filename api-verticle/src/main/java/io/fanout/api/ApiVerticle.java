@@ -48,6 +48,7 @@ public class ApiVerticle extends VerticleBase {
   private NdjsonUpload upload;
   private JobLogReader logReader;
   private ClusterRoutes cluster;
+  private KafkaHealth kafkaHealth;
   private HttpServer server;
 
   @Override
@@ -60,6 +61,7 @@ public class ApiVerticle extends VerticleBase {
     producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_MAX_BLOCK_MS);
     producer = KafkaProducer.create(vertx, producerConfig);
     JobQueue queue = new JobQueue(redis);
+    kafkaHealth = new KafkaHealth(kafkaAdmin, queue, HEALTH_TIMEOUT_MS);
     jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer);
     upload = new NdjsonUpload(jobs, queue, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
@@ -124,19 +126,25 @@ public class ApiVerticle extends VerticleBase {
     Json.reply(ctx, 200, new JsonObject().put("progressPort", settings.integer(Settings.PROGRESS_PORT)));
   }
 
-  /** UP only when both Redis and Kafka answer in time. */
+  /**
+   * UP only when Redis and Kafka answer in time and no running job has a partition without a
+   * leader (it could not progress); the body says which check failed, and which jobs are stuck.
+   */
   private void health(RoutingContext ctx) {
     Future<String> redisCheck = redis.send(Request.cmd(Command.PING)).map(pong -> "UP")
         .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    Future<String> kafkaCheck = kafkaAdmin.describeCluster().map(cluster -> "UP")
-        .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Future<KafkaHealth.Result> kafkaCheck = kafkaHealth.check();
     Future.join(redisCheck, kafkaCheck).onComplete(all -> {
-      boolean up = redisCheck.succeeded() && kafkaCheck.succeeded();
+      KafkaHealth.Result kafka = kafkaCheck.result();
+      boolean up = redisCheck.succeeded() && kafka.up();
       JsonObject body = new JsonObject()
           .put("status", up ? "UP" : "DOWN")
           .put("checks", new JsonObject()
               .put("redis", redisCheck.succeeded() ? "UP" : "DOWN: " + redisCheck.cause().getMessage())
-              .put("kafka", kafkaCheck.succeeded() ? "UP" : "DOWN: " + kafkaCheck.cause().getMessage()));
+              .put("kafka", kafka.detail()));
+      if (!kafka.stalledJobs().isEmpty()) {
+        body.put("stalledJobs", kafka.stalledJobs());
+      }
       Json.reply(ctx, up ? 200 : 503, body);
     });
   }

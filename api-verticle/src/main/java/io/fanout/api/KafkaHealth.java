@@ -1,12 +1,14 @@
 package io.fanout.api;
 
 import io.fanout.core.JobQueue;
+import io.fanout.core.KafkaFutures;
 import io.fanout.core.PartitionLeaders;
 import io.fanout.core.Topics;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.admin.KafkaAdminClient;
+import org.apache.kafka.clients.admin.Admin;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,21 +30,25 @@ final class KafkaHealth {
   /** A check's outcome: UP or DOWN with a reason, and the jobs that cannot progress. */
   record Result(boolean up, String detail, JsonArray stalledJobs) {}
 
-  private final KafkaAdminClient admin;
+  private final Context context;
+  private final Admin admin;
   private final JobQueue queue;
   private final long timeoutMs;
 
-  KafkaHealth(KafkaAdminClient admin, JobQueue queue, long timeoutMs) {
+  /** {@code admin} is Kafka's own client: Vert.x's fails to describe a partition that has no leader. */
+  KafkaHealth(Context context, Admin admin, JobQueue queue, long timeoutMs) {
+    this.context = context;
     this.admin = admin;
     this.queue = queue;
     this.timeoutMs = timeoutMs;
   }
 
   Future<Result> check() {
-    Future<Void> cluster = admin.describeCluster().<Void>mapEmpty().timeout(timeoutMs, TimeUnit.MILLISECONDS);
+    Future<Void> cluster = KafkaFutures.on(context, admin.describeCluster().clusterId()).<Void>mapEmpty()
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS);
     // A job admitted a moment ago may not have its topics yet: only topics that exist are described.
     Future<Map<String, List<Integer>>> leaderless = cluster
-        .compose(answered -> Future.all(queue.running(MAX_JOBS), admin.listTopics()))
+        .compose(answered -> Future.all(queue.running(MAX_JOBS), KafkaFutures.on(context, admin.listTopics().names())))
         .compose(both -> describe(topicsOf(both.resultAt(0), both.resultAt(1))))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS);
     return leaderless.transform(done -> {
@@ -64,7 +70,7 @@ final class KafkaHealth {
   private Future<Map<String, List<Integer>>> describe(List<String> topics) {
     return topics.isEmpty()
         ? Future.succeededFuture(Map.of())
-        : admin.describeTopics(topics).map(PartitionLeaders::missing);
+        : KafkaFutures.on(context, admin.describeTopics(topics).allTopicNames()).map(PartitionLeaders::missing);
   }
 
   private static List<String> topicsOf(List<String> jobIds, Set<String> existing) {

@@ -1,15 +1,16 @@
 package io.fanout.core;
 
-import io.vertx.kafka.admin.TopicDescription;
-import io.vertx.kafka.client.common.TopicPartitionInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
  * Which partitions of described topics have no leader. Nothing can be written to or read from
  * such a partition: a new job's tasks wait for every leader before they are sent, and a running
- * job whose partition lost its leader (its only replica's broker is down) cannot progress.
+ * job whose partition lost its leader (its only in-sync replica's broker is down) cannot progress.
+ * Kafka's own descriptions, since Vert.x's cannot represent a partition without a leader.
  */
 public final class PartitionLeaders {
   private PartitionLeaders() {}
@@ -18,9 +19,9 @@ public final class PartitionLeaders {
   public static Map<String, List<Integer>> missing(Map<String, TopicDescription> topics) {
     Map<String, List<Integer>> leaderless = new TreeMap<>();
     topics.forEach((name, description) -> {
-      List<Integer> partitions = description.getPartitions().stream()
-          .filter(partition -> !hasLeader(partition))
-          .map(TopicPartitionInfo::getPartition)
+      List<Integer> partitions = description.partitions().stream()
+          .filter(partition -> partition.leader() == null || partition.leader().isEmpty())
+          .map(TopicPartitionInfo::partition)
           .sorted()
           .toList();
       if (!partitions.isEmpty()) {
@@ -28,9 +29,5 @@ public final class PartitionLeaders {
       }
     });
     return leaderless;
-  }
-
-  private static boolean hasLeader(TopicPartitionInfo partition) {
-    return partition.getLeader() != null && !partition.getLeader().isEmpty() && partition.getLeader().getId() >= 0;
   }
 }

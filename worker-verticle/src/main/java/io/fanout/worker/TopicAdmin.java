@@ -1,6 +1,7 @@
 package io.fanout.worker;
 
 import io.fanout.core.KafkaClients;
+import io.fanout.core.KafkaFutures;
 import io.fanout.core.Settings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -9,9 +10,9 @@ import io.vertx.kafka.admin.KafkaAdminClient;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -73,19 +74,21 @@ final class TopicAdmin {
         .map(topic -> new NewTopic(topic.getKey(), Optional.of(topic.getValue()), replicationFactor))
         .toList();
     List<Future<Void>> created = kafka.createTopics(topics).values().values().stream()
-        .map(each -> Future.fromCompletionStage(each.toCompletionStage(), context)
-            .recover(failure -> isTopicExists(failure) ? Future.succeededFuture() : Future.failedFuture(failure)))
+        .map(each -> KafkaFutures.on(context, each)
+            .recover(failure -> failure instanceof TopicExistsException
+                ? Future.succeededFuture()
+                : Future.failedFuture(failure)))
         .toList();
     return Future.all(created).mapEmpty();
+  }
+
+  /** Kafka's descriptions of the topics, which (unlike Vert.x's) can say a partition has no leader. */
+  Future<Map<String, TopicDescription>> describeTopics(List<String> topics) {
+    return KafkaFutures.on(context, kafka.describeTopics(topics).allTopicNames());
   }
 
   /** Closes both faces of the client (Vert.x's closes Kafka's). */
   Future<Void> close() {
     return client.close();
-  }
-
-  private static boolean isTopicExists(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    return cause instanceof TopicExistsException;
   }
 }

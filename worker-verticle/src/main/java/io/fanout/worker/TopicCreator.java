@@ -70,7 +70,7 @@ final class TopicCreator {
    * then be refused as out of sequence for good.
    */
   private Future<Void> awaitLeaders(List<String> topics, int attemptsLeft) {
-    return admin.client().describeTopics(topics)
+    return admin.describeTopics(topics)
         .map(descriptions -> descriptions.size() == topics.size() && PartitionLeaders.missing(descriptions).isEmpty())
         .otherwise(false)
         .compose(ready -> {

@@ -41,6 +41,7 @@ final class KafkaCheck {
     Duration timeout = Duration.ofMillis(settings.longValue(Settings.KAFKA_CHECK_TIMEOUT_MS));
     String servers = settings.string(Settings.KAFKA_BOOTSTRAP_SERVERS);
     Map<String, String> operatorSettings = settings.kafkaClient();
+    String file = settings.optionalString(Settings.KAFKA_CLIENT_PROPERTIES);
     Map<String, String> config = KafkaClients.admin(settings, CLIENT_ID);
     // One attempt per request may take the whole time: the answer is the cluster's, not a retry's.
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
@@ -57,9 +58,9 @@ final class KafkaCheck {
     } catch (TimeoutException e) {
       throw unreachable(servers, timeout);
     } catch (ExecutionException e) {
-      throw refusal(e.getCause(), servers, timeout, operatorSettings);
+      throw refusal(e.getCause(), servers, timeout, operatorSettings, file);
     } catch (KafkaException e) {
-      throw refusal(e, servers, timeout, operatorSettings);
+      throw refusal(e, servers, timeout, operatorSettings, file);
     } finally {
       if (admin != null) {
         admin.close(Duration.ZERO);
@@ -69,18 +70,18 @@ final class KafkaCheck {
   }
 
   private static StartRefusedException refusal(Throwable failure, String servers, Duration timeout,
-      Map<String, String> operatorSettings) {
+      Map<String, String> operatorSettings, String file) {
     String reason = KafkaClientSettings.scrub(rootMessage(failure), operatorSettings);
     if (failure instanceof SslAuthenticationException) {
       return new StartRefusedException("the TLS handshake with Kafka at " + Settings.KAFKA_BOOTSTRAP_SERVERS + "="
           + servers + " failed (" + reason + "); check " + KafkaClientSettings.variableName("ssl.truststore.location")
           + " and " + KafkaClientSettings.variableName("ssl.truststore.password") + " (the brokers' CA), and "
-          + KafkaClientSettings.variableName("security.protocol") + fileHint(operatorSettings));
+          + KafkaClientSettings.variableName("security.protocol") + fileHint(file));
     }
     if (failure instanceof AuthenticationException) {
       return new StartRefusedException("Kafka at " + Settings.KAFKA_BOOTSTRAP_SERVERS + "=" + servers
           + " refused Fanout's credentials (" + reason + "); check " + KafkaClientSettings.credentialSettingNames()
-          + fileHint(operatorSettings));
+          + fileHint(file));
     }
     if (failure instanceof AuthorizationException) {
       return new StartRefusedException("Kafka at " + Settings.KAFKA_BOOTSTRAP_SERVERS + "=" + servers
@@ -93,11 +94,11 @@ final class KafkaCheck {
     if (failure instanceof ConfigException) {
       return new StartRefusedException("Kafka's clients refuse their settings (" + reason + "); check "
           + Settings.KAFKA_BOOTSTRAP_SERVERS + "=" + servers + " and the " + KafkaClientSettings.PREFIX
-          + "* settings" + fileHint(operatorSettings));
+          + "* settings" + fileHint(file));
     }
     return new StartRefusedException("Kafka at " + Settings.KAFKA_BOOTSTRAP_SERVERS + "=" + servers
         + " could not be used (" + reason + "); check it and the " + KafkaClientSettings.PREFIX + "* settings"
-        + fileHint(operatorSettings));
+        + fileHint(file));
   }
 
   private static StartRefusedException unreachable(String servers, Duration timeout) {
@@ -107,8 +108,8 @@ final class KafkaCheck {
         + KafkaClientSettings.variableName("security.protocol") + " matches their listener");
   }
 
-  private static String fileHint(Map<String, String> operatorSettings) {
-    return operatorSettings.isEmpty() ? "" : " (or their entries in the file of " + Settings.KAFKA_CLIENT_PROPERTIES + ")";
+  private static String fileHint(String file) {
+    return file == null ? "" : " (or their entries in " + file + ", the file of " + Settings.KAFKA_CLIENT_PROPERTIES + ")";
   }
 
   /** The innermost message: Kafka wraps the reason in "Failed to create new KafkaAdminClient" and the like. */

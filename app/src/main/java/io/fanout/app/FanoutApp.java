@@ -189,9 +189,12 @@ public final class FanoutApp implements AutoCloseable {
   private static Settings loadSettings(JsonObject overrides) {
     Vertx bootstrap = Vertx.vertx();
     try {
-      return FanoutConfig.load(bootstrap, overrides).await();
+      Settings loaded = FanoutConfig.load(bootstrap, overrides).await();
+      loaded.topicReplicationFactor();
+      return loaded;
     } catch (IllegalArgumentException refused) {
-      // A setting that cannot be used (a Kafka client setting Fanout keeps, an unreadable file).
+      // A setting that cannot be used (a Kafka client setting Fanout keeps, an unreadable file,
+      // a replication factor that is no number), said before anything starts.
       throw new StartRefusedException(refused.getMessage());
     } finally {
       bootstrap.close().await();

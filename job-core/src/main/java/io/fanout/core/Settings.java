@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -127,6 +128,28 @@ public final class Settings {
         .map(String::trim)
         .filter(item -> !item.isEmpty())
         .toList();
+  }
+
+  /**
+   * TOPIC_REPLICATION_FACTOR, or empty for the cluster's default.replication.factor (a topic
+   * created without a factor takes the broker's).
+   */
+  public Optional<Short> topicReplicationFactor() {
+    String configured = optionalString(TOPIC_REPLICATION_FACTOR);
+    if (configured == null) {
+      return Optional.empty();
+    }
+    try {
+      short factor = Short.parseShort(configured);
+      if (factor >= 1) {
+        return Optional.of(factor);
+      }
+    } catch (NumberFormatException e) {
+      // refused below, with the setting's name
+    }
+    throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR
+        + " must be empty (the cluster's default.replication.factor) or a whole number of at least 1, got '"
+        + configured + "'");
   }
 
   /** The operator's Kafka client settings by their Kafka names; empty when none were given. */

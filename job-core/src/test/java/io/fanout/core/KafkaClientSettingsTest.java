@@ -103,6 +103,19 @@ class KafkaClientSettingsTest {
   }
 
   @Test
+  @DisplayName("TOPIC_REPLICATION_FACTOR empty leaves the factor to the cluster; a number sets it; anything else is refused by name")
+  void replicationFactor() {
+    assertThat(new Settings(new JsonObject().put(Settings.TOPIC_REPLICATION_FACTOR, "")).topicReplicationFactor())
+        .isEmpty();
+    assertThat(new Settings(new JsonObject().put(Settings.TOPIC_REPLICATION_FACTOR, "3")).topicReplicationFactor())
+        .contains((short) 3);
+    assertThatThrownBy(() -> new Settings(new JsonObject().put(Settings.TOPIC_REPLICATION_FACTOR, "0"))
+        .topicReplicationFactor()).hasMessageContaining(Settings.TOPIC_REPLICATION_FACTOR);
+    assertThatThrownBy(() -> new Settings(new JsonObject().put(Settings.TOPIC_REPLICATION_FACTOR, "three"))
+        .topicReplicationFactor()).hasMessageContaining(Settings.TOPIC_REPLICATION_FACTOR);
+  }
+
+  @Test
   @DisplayName("passwords, JAAS lines and key material are hidden wherever settings are shown")
   void secretsHidden() {
     Map<String, String> given = Map.of(

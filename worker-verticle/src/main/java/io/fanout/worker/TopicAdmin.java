@@ -39,26 +39,7 @@ final class TopicAdmin {
   static TopicAdmin create(Vertx vertx, Settings settings, String clientId) {
     AdminClient kafka = AdminClient.create(Map.copyOf(KafkaClients.admin(settings, clientId)));
     return new TopicAdmin(vertx.getOrCreateContext(), kafka, KafkaAdminClient.create(vertx, kafka),
-        replicationFactor(settings));
-  }
-
-  /** TOPIC_REPLICATION_FACTOR, or empty for the cluster's default. */
-  static Optional<Short> replicationFactor(Settings settings) {
-    String configured = settings.optionalString(Settings.TOPIC_REPLICATION_FACTOR);
-    if (configured == null) {
-      return Optional.empty();
-    }
-    try {
-      short factor = Short.parseShort(configured);
-      if (factor >= 1) {
-        return Optional.of(factor);
-      }
-    } catch (NumberFormatException e) {
-      // refused below, with the setting's name
-    }
-    throw new IllegalArgumentException(Settings.TOPIC_REPLICATION_FACTOR
-        + " must be empty (the cluster's default.replication.factor) or a whole number of at least 1, got '"
-        + configured + "'");
+        settings.topicReplicationFactor());
   }
 
   KafkaAdminClient client() {

@@ -83,8 +83,11 @@ public final class Bench {
         : "SHARED MACHINE: " + others.size() + " other Java process(es) were running at start:\n    "
             + String.join("\n    ", others));
     note("Options: " + options.describe());
-    note("Topology: one JVM holds the embedded Kafka 3.7.1 broker (KRaft), every Fanout role and the benchmark's "
-        + "clients; the embedded redis-server 6.2 is a child process. Data under " + data);
+    note(options.string("--infra").equals("replicated")
+        ? "Topology: one JVM holds every Fanout role and the benchmark's clients; Kafka is 3 child JVMs (below), "
+            + "the embedded redis-server 6.2 a child process. Data under " + data
+        : "Topology: one JVM holds the embedded Kafka 3.7.1 broker (KRaft), every Fanout role and the benchmark's "
+            + "clients; the embedded redis-server 6.2 is a child process. Data under " + data);
     try (EmbeddedInfrastructure backends = EmbeddedInfrastructure.start(data.resolve("backends"))) {
       if (options.string("--infra").equals("replicated")) {
         scenario("e2e", () -> replicated(backends, data, out));

@@ -26,6 +26,7 @@ import io.vertx.redis.client.Redis;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,7 @@ public class ApiVerticle extends VerticleBase {
   private JobLogReader logReader;
   private ClusterRoutes cluster;
   private RedisHealth redisHealth;
+  private KafkaHealth kafkaHealth;
   private HttpServer server;
 
   @Override
@@ -58,11 +60,13 @@ public class ApiVerticle extends VerticleBase {
     String clientId = "api-" + UUID.randomUUID();
     redis = RedisClients.create(vertx, settings);
     redisHealth = new RedisHealth(redis, settings);
-    kafkaAdmin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, clientId));
+    AdminClient kafkaOwnAdmin = AdminClient.create(Map.copyOf(KafkaClients.admin(settings, clientId)));
+    kafkaAdmin = KafkaAdminClient.create(vertx, kafkaOwnAdmin);
     Map<String, String> producerConfig = KafkaClients.producer(settings, clientId);
     producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_MAX_BLOCK_MS);
     producer = KafkaProducer.create(vertx, producerConfig);
     JobQueue queue = new JobQueue(redis, ReplicaAck.from(settings));
+    kafkaHealth = new KafkaHealth(vertx.getOrCreateContext(), kafkaOwnAdmin, queue, HEALTH_TIMEOUT_MS);
     jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer);
     upload = new NdjsonUpload(jobs, queue, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
@@ -128,22 +132,27 @@ public class ApiVerticle extends VerticleBase {
   }
 
   /**
-   * UP (200) only when Kafka answers and Redis can take counts (see {@link RedisHealth}), else
-   * DOWN (503); {@code checks} says why in a line each, {@code redis} holds what was found there.
+   * UP (200) only when Redis can take counts (see {@link RedisHealth}), Kafka answers and no
+   * running job has a partition without a leader (it could not progress); else DOWN (503).
+   * {@code checks} says why in a line each, {@code redis} holds what was found there, and
+   * {@code stalledJobs} the jobs that cannot progress.
    */
   private void health(RoutingContext ctx) {
     Future<RedisHealth.Report> redisCheck = redisHealth.check(HEALTH_TIMEOUT_MS);
-    Future<String> kafkaCheck = kafkaAdmin.describeCluster().map(cluster -> "UP")
-        .timeout(HEALTH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Future<KafkaHealth.Result> kafkaCheck = kafkaHealth.check();
     Future.join(redisCheck, kafkaCheck).onComplete(all -> {
       RedisHealth.Report redisReport = redisCheck.result();
-      boolean up = redisReport.up() && kafkaCheck.succeeded();
+      KafkaHealth.Result kafka = kafkaCheck.result();
+      boolean up = redisReport.up() && kafka.up();
       JsonObject body = new JsonObject()
           .put("status", up ? "UP" : "DOWN")
           .put("checks", new JsonObject()
               .put("redis", redisReport.summary())
-              .put("kafka", kafkaCheck.succeeded() ? "UP" : "DOWN: " + kafkaCheck.cause().getMessage()))
+              .put("kafka", kafka.detail()))
           .put("redis", redisReport.detail());
+      if (!kafka.stalledJobs().isEmpty()) {
+        body.put("stalledJobs", kafka.stalledJobs());
+      }
       Json.reply(ctx, up ? 200 : 503, body);
     });
   }

@@ -1,8 +1,10 @@
 package io.fanout.app;
 
+import io.fanout.core.SettingsRefusedException;
 import io.fanout.app.embedded.EmbeddedKafka;
 import io.fanout.app.embedded.EmbeddedRedis;
 import io.fanout.core.FanoutConfig;
+import io.fanout.core.KafkaClientSettings;
 import io.fanout.core.Settings;
 import com.hazelcast.cluster.Address;
 import io.vertx.core.Deployable;
@@ -69,9 +71,15 @@ public final class FanoutApp implements AutoCloseable {
         resolved.put(Settings.REDIS_URL, redis.url());
       }
       if (needsKafka && settings.optionalString(Settings.KAFKA_BOOTSTRAP_SERVERS) == null) {
+        refuseSecurityForEmbeddedKafka(settings);
         kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), settings.integer(Settings.EMBEDDED_KAFKA_PORT));
         kafka.leaveShutdownToOwner();
         resolved.put(Settings.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      } else if (needsKafka) {
+        if (!settings.kafkaClient().isEmpty()) {
+          LOG.info("Kafka clients get the operator's settings {}", KafkaClientSettings.redacted(settings.kafkaClient()));
+        }
+        KafkaCheck.run(settings);
       }
       if (roles.equals(EnumSet.of(Role.BACKENDS)) && kafka == null && redis == null) {
         LOG.warn("Role backends with KAFKA_BOOTSTRAP_SERVERS and REDIS_URL both set starts nothing");
@@ -184,10 +192,31 @@ public final class FanoutApp implements AutoCloseable {
   private static Settings loadSettings(JsonObject overrides) {
     Vertx bootstrap = Vertx.vertx();
     try {
-      return FanoutConfig.load(bootstrap, overrides).await();
+      Settings loaded = FanoutConfig.load(bootstrap, overrides).await();
+      loaded.topicReplicationFactor();
+      return loaded;
+    } catch (IllegalArgumentException refused) {
+      // A setting that cannot be used (a Kafka client setting Fanout keeps, an unreadable file,
+      // a replication factor that is no number), said before anything starts.
+      throw new SettingsRefusedException(refused.getMessage());
     } finally {
       bootstrap.close().await();
     }
+  }
+
+  /**
+   * The embedded broker takes plain connections only: TLS or SASL settings meant for a managed
+   * Kafka, given without its address, would make every client fail against it.
+   */
+  private static void refuseSecurityForEmbeddedKafka(Settings settings) {
+    settings.kafkaClient().keySet().stream()
+        .filter(name -> name.equals("security.protocol") || name.startsWith("sasl.") || name.startsWith("ssl."))
+        .findFirst()
+        .ifPresent(name -> {
+          throw new SettingsRefusedException(KafkaClientSettings.variableName(name) + " is set but "
+              + Settings.KAFKA_BOOTSTRAP_SERVERS + " is empty: the embedded Kafka takes plain connections only;"
+              + " set " + Settings.KAFKA_BOOTSTRAP_SERVERS + " to the brokers these settings are for");
+        });
   }
 
   private static Set<Role> roles(Settings settings) {

@@ -11,7 +11,9 @@ import io.vertx.core.json.JsonObject;
  * Loads the configuration in layers: {@code conf/config.json} (every setting and its default),
  * then environment variables, then system properties, then what the caller overrides. Stores
  * are declared explicitly so that the environment wins over the file. Only keys the file
- * declares are kept, so a typo in a variable name cannot pass unnoticed as a new setting.
+ * declares are kept, so a typo in a variable name cannot pass unnoticed as a new setting; the one
+ * open family, Kafka client settings ({@code KAFKA_CLIENT_<NAME>}), is resolved by
+ * {@link KafkaClientSettings} into {@link Settings#KAFKA_CLIENT}.
  */
 public final class FanoutConfig {
   /** Where the defaults are read from; a relative path also resolves on the classpath. */
@@ -32,7 +34,9 @@ public final class FanoutConfig {
     Future<JsonObject> defaults = vertx.fileSystem().readFile(FILE).map(JsonObject::new);
     return retriever.getConfig()
         .eventually(retriever::close)
-        .compose(merged -> defaults.map(declared -> keepDeclared(merged, declared)))
+        .compose(merged -> defaults.map(declared -> keepDeclared(merged, declared))
+            .compose(kept -> KafkaClientSettings.resolve(vertx, merged).map(kafkaClient -> kept
+                .put(Settings.KAFKA_CLIENT, kafkaClient))))
         .map(Settings::new);
   }
 

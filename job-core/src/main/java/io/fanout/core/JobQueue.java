@@ -299,6 +299,12 @@ public final class JobQueue {
     return values;
   }
 
+  /** Up to {@code limit} running jobs, longest running first. */
+  public Future<List<String>> running(int limit) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(RedisKeys.ACTIVE).arg(0).arg(limit - 1))
+        .map(reply -> reply.stream().map(Response::toString).toList());
+  }
+
   /** How many jobs wait, run, are delayed, and have finished in each way. */
   public Future<JsonObject> stats() {
     List<Request> counts = List.of(

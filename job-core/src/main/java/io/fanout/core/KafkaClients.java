@@ -2,22 +2,25 @@ package io.fanout.core;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Kafka client settings shared by every role, built from {@link Settings}. */
+/**
+ * Kafka client settings shared by every role, built from {@link Settings}: the one place a client
+ * config is made, so the operator's own settings ({@link KafkaClientSettings}: SASL, TLS, tuning)
+ * reach every client. Those go on top of Fanout's, bar the few Fanout keeps for itself.
+ */
 public final class KafkaClients {
   private KafkaClients() {}
 
   public static Map<String, String> admin(Settings settings, String clientId) {
-    Map<String, String> config = new HashMap<>();
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(settings));
-    config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
-    return config;
+    return withOperatorSettings(settings, common(settings, clientId), AdminClientConfig.configNames());
   }
+
 
   /**
    * Idempotent, fully acknowledged: a task or log record is written once and not lost. One
@@ -27,7 +30,11 @@ public final class KafkaClients {
    * Batches stay large (linger, batch size), so one request carries many tasks.
    */
   public static Map<String, String> producer(Settings settings, String clientId) {
-    Map<String, String> config = admin(settings, clientId);
+    return withOperatorSettings(settings, producerDefaults(settings, clientId), ProducerConfig.configNames());
+  }
+
+  private static Map<String, String> producerDefaults(Settings settings, String clientId) {
+    Map<String, String> config = common(settings, clientId);
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -52,10 +59,10 @@ public final class KafkaClients {
    * gives up waiting for it after 2 s) and the sends.
    */
   public static Map<String, String> transactionalProducer(Settings settings, String transactionalId) {
-    Map<String, String> config = producer(settings, transactionalId);
+    Map<String, String> config = producerDefaults(settings, transactionalId);
     config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "5000");
-    return config;
+    return withOperatorSettings(settings, config, ProducerConfig.configNames());
   }
 
   /**
@@ -63,7 +70,7 @@ public final class KafkaClients {
    * metadata refresh, so its period bounds how long a new job waits for the workers.
    */
   public static Map<String, String> consumer(Settings settings, String clientId, String groupId) {
-    Map<String, String> config = admin(settings, clientId);
+    Map<String, String> config = common(settings, clientId);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -85,6 +92,20 @@ public final class KafkaClients {
     // again this soon when not ready yet; Kafka's 100 ms is a tenth of a one-task job's run.
     config.put(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG, "20");
     config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, PerTopicAssignor.class.getName());
+    return withOperatorSettings(settings, config, ConsumerConfig.configNames());
+  }
+
+  private static Map<String, String> common(Settings settings, String clientId) {
+    Map<String, String> config = new HashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(settings));
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+    return config;
+  }
+
+  /** The operator's settings this kind of client knows, over Fanout's. */
+  private static Map<String, String> withOperatorSettings(Settings settings, Map<String, String> config,
+      Set<String> clientNames) {
+    config.putAll(KafkaClientSettings.forClient(settings.kafkaClient(), clientNames));
     return config;
   }
 

@@ -3,6 +3,9 @@ package io.fanout.core;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Typed access to the merged configuration. Every setting is declared, with its default, in
@@ -14,6 +17,15 @@ public final class Settings {
   public static final String HTTP_PORT = "HTTP_PORT";
   public static final String PROGRESS_PORT = "PROGRESS_PORT";
   public static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
+  public static final String KAFKA_CLIENT_PROPERTIES = "KAFKA_CLIENT_PROPERTIES";
+  public static final String KAFKA_CHECK_TIMEOUT_MS = "KAFKA_CHECK_TIMEOUT_MS";
+  public static final String TOPIC_REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
+  /**
+   * Not a setting of its own: the Kafka client settings the operator gave (the file of
+   * {@link #KAFKA_CLIENT_PROPERTIES} and the {@code KAFKA_CLIENT_<NAME>} variables), by their Kafka
+   * names, as {@link KafkaClientSettings} resolved them when the configuration was loaded.
+   */
+  public static final String KAFKA_CLIENT = "KAFKA_CLIENT";
   public static final String REDIS_URL = "REDIS_URL";
   public static final String REDIS_TYPE = "REDIS_TYPE";
   public static final String REDIS_MASTER_NAME = "REDIS_MASTER_NAME";
@@ -127,6 +139,38 @@ public final class Settings {
         .map(String::trim)
         .filter(item -> !item.isEmpty())
         .toList();
+  }
+
+  /**
+   * TOPIC_REPLICATION_FACTOR, or empty for the cluster's default.replication.factor (a topic
+   * created without a factor takes the broker's).
+   */
+  public Optional<Short> topicReplicationFactor() {
+    String configured = optionalString(TOPIC_REPLICATION_FACTOR);
+    if (configured == null) {
+      return Optional.empty();
+    }
+    try {
+      short factor = Short.parseShort(configured);
+      if (factor >= 1) {
+        return Optional.of(factor);
+      }
+    } catch (NumberFormatException e) {
+      // refused below, with the setting's name
+    }
+    throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR
+        + " must be empty (the cluster's default.replication.factor) or a whole number of at least 1, got '"
+        + configured + "'");
+  }
+
+  /** The operator's Kafka client settings by their Kafka names; empty when none were given. */
+  public Map<String, String> kafkaClient() {
+    JsonObject given = values.getJsonObject(KAFKA_CLIENT);
+    Map<String, String> settings = new TreeMap<>();
+    if (given != null) {
+      given.forEach(entry -> settings.put(entry.getKey(), String.valueOf(entry.getValue())));
+    }
+    return settings;
   }
 
   private Object require(String key) {

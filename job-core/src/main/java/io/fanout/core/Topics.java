@@ -24,6 +24,11 @@ public final class Topics {
     return PREFIX + jobId + ".log";
   }
 
+  /** The job id of a job's task or log topic. */
+  public static String jobIdOf(String topic) {
+    return topic.substring(PREFIX.length(), topic.lastIndexOf('.'));
+  }
+
   /** The job id of a task topic's name. */
   public static String jobIdOfTasks(String topic) {
     return topic.substring(PREFIX.length(), topic.length() - ".tasks".length());

@@ -16,11 +16,10 @@ import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.admin.KafkaAdminClient;
-import io.vertx.kafka.admin.NewTopic;
 import io.vertx.redis.client.Redis;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,7 +42,7 @@ public class DispatchVerticle extends VerticleBase {
   private Redis redis;
   private JobQueue queue;
   private JobStore store;
-  private KafkaAdminClient admin;
+  private TopicAdmin admin;
   private TopicCreator topicCreator;
   private KafkaSink producer;
   private int fanOutsRunning;
@@ -56,11 +55,11 @@ public class DispatchVerticle extends VerticleBase {
     redis = RedisClients.create(vertx, settings);
     queue = new JobQueue(redis, ReplicaAck.from(settings));
     store = new JobStore(redis);
-    admin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, owner));
+    admin = TopicAdmin.create(vertx, settings, owner);
     topicCreator = new TopicCreator(vertx, admin);
     producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner));
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
-    new TopicJanitor(vertx, redis, admin, settings, owner).start();
+    new TopicJanitor(vertx, redis, admin.client(), settings, owner).start();
     long leaseMs = settings.longValue(Settings.LEASE_MS);
     vertx.setPeriodic(leaseMs / 2, tick -> queue.repair(leaseMs)
         .onFailure(failure -> LOG.warn("Dispatcher {} could not repair the queue: {}", owner, failure.toString())));
@@ -121,9 +120,7 @@ public class DispatchVerticle extends VerticleBase {
   }
 
   private Future<Void> createTopics(Job job) {
-    return topicCreator.create(List.of(
-            new NewTopic(Topics.tasks(job.id()), job.partitions(), (short) 1),
-            new NewTopic(Topics.log(job.id()), 1, (short) 1)))
+    return topicCreator.create(Map.of(Topics.tasks(job.id()), job.partitions(), Topics.log(job.id()), 1))
         // Workers would find the topic at their next metadata refresh, each at its own moment;
         // told together, they join the rebalance that assigns it together and share it.
         .onSuccess(ready -> vertx.eventBus().publish(Addresses.CONTROL,

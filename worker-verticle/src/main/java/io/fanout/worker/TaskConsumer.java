@@ -379,14 +379,22 @@ final class TaskConsumer {
       }
       producer.commitTransaction();
     } catch (KafkaException failed) {
-      if (failed instanceof TimeoutException || !aborted()) {
-        // The commit may yet complete, or the producer is unusable: what was committed is known
-        // only to Kafka, so a new session starts from the offsets Kafka has.
+      if (failed instanceof TimeoutException) {
+        // The commit may yet complete: what was committed is known only to Kafka, so a new
+        // session starts from the offsets Kafka has.
         throw failed;
       }
-      // Typically a rebalance moved the group to a new generation under this transaction. It is
-      // aborted, so nothing of it is visible; the outcomes wait for the next round, where Redis
-      // answers that they are counted but not logged.
+      if (!aborted()) {
+        // The producer is fenced: the coordinator refused this transaction, typically because it
+        // timed out there while a partition's leader moved (a broker died) and so was aborted
+        // and the producer's epoch bumped. Refused means not committed. A new producer under the
+        // same transactional id takes over; the consumer keeps its partitions, so the group
+        // does not rebalance and no task runs again.
+        renewProducer();
+      }
+      // Otherwise typically a rebalance moved the group to a new generation under this
+      // transaction. Either way it is aborted, so nothing of it is visible; the outcomes wait for
+      // the next round, where Redis answers that they are counted but not logged.
       LOG.warn("Worker {} will record its finished tasks again: {}", workerId, failed.toString());
       taken.forEach(PartitionWork::putBack);
       return;
@@ -424,6 +432,21 @@ final class TaskConsumer {
       LOG.warn("Worker {} could not announce recorded tasks: {}", workerId, notTold.toString());
     }
     announcing = CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * Replaces a fenced producer. Its successor's initTransactions completes the abort of anything
+   * the old one left open; if that fails too (no coordinator in time), the session restarts.
+   */
+  private void renewProducer() {
+    try {
+      producer.close(Duration.ZERO);
+    } catch (RuntimeException ignored) {
+      // A fenced producer may refuse even to close cleanly; its successor fences it anyway.
+    }
+    producer = newProducer.get();
+    producer.initTransactions();
+    LOG.info("Worker {} renewed its transactional producer", workerId);
   }
 
   private boolean aborted() {

@@ -1,14 +1,14 @@
 package io.fanout.worker;
 
+import io.fanout.core.PartitionLeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.kafka.admin.KafkaAdminClient;
-import io.vertx.kafka.admin.NewTopic;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Creates jobs' topics, many jobs' in one request, and says when their partitions have leaders.
@@ -22,20 +22,23 @@ final class TopicCreator {
   private static final int LEADER_WAIT_ATTEMPTS = 100;
   private static final long LEADER_WAIT_STEP_MS = 20;
 
-  private record Request(List<NewTopic> topics, Promise<Void> ready) {}
+  private record Request(Map<String, Integer> topics, Promise<Void> ready) {}
 
   private final Vertx vertx;
-  private final KafkaAdminClient admin;
+  private final TopicAdmin admin;
   private List<Request> waiting = new ArrayList<>();
   private boolean creating;
 
-  TopicCreator(Vertx vertx, KafkaAdminClient admin) {
+  TopicCreator(Vertx vertx, TopicAdmin admin) {
     this.vertx = vertx;
     this.admin = admin;
   }
 
-  /** Resolves once the topics exist (created now, or before: a resumed fan-out) and every partition has a leader. */
-  Future<Void> create(List<NewTopic> topics) {
+  /**
+   * Resolves once the topics (name to partition count) exist, created now or before (a resumed
+   * fan-out), and every partition has a leader.
+   */
+  Future<Void> create(Map<String, Integer> topics) {
     Promise<Void> ready = Promise.promise();
     waiting.add(new Request(topics, ready));
     createWaiting();
@@ -49,14 +52,10 @@ final class TopicCreator {
     creating = true;
     List<Request> batch = waiting;
     waiting = new ArrayList<>();
-    List<NewTopic> topics = batch.stream().flatMap(request -> request.topics().stream()).toList();
-    List<String> names = topics.stream().map(NewTopic::getName).toList();
-    // Topics already there fail the request as a whole, but the others in it are created.
+    Map<String, Integer> topics = new LinkedHashMap<>();
+    batch.forEach(request -> topics.putAll(request.topics()));
+    List<String> names = List.copyOf(topics.keySet());
     admin.createTopics(topics)
-        .recover(failure -> failure instanceof TopicExistsException
-            || failure.getCause() instanceof TopicExistsException
-            ? Future.succeededFuture()
-            : Future.failedFuture(failure))
         .compose(created -> awaitLeaders(names, LEADER_WAIT_ATTEMPTS))
         .onComplete(done -> {
           creating = false;
@@ -72,9 +71,7 @@ final class TopicCreator {
    */
   private Future<Void> awaitLeaders(List<String> topics, int attemptsLeft) {
     return admin.describeTopics(topics)
-        .map(descriptions -> descriptions.size() == topics.size() && descriptions.values().stream()
-            .flatMap(description -> description.getPartitions().stream())
-            .allMatch(partition -> partition.getLeader() != null && !partition.getLeader().isEmpty()))
+        .map(descriptions -> descriptions.size() == topics.size() && PartitionLeaders.missing(descriptions).isEmpty())
         .otherwise(false)
         .compose(ready -> {
           if (ready) {

@@ -12,17 +12,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.admin.KafkaAdminClient;
-import io.vertx.kafka.admin.NewTopic;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,11 +119,7 @@ public class WorkerVerticle extends VerticleBase {
   }
 
   private Future<Void> ensureDeadLetterTopic() {
-    KafkaAdminClient admin = KafkaAdminClient.create(vertx, KafkaClients.admin(settings, workerId + "-admin"));
-    return admin.createTopics(List.of(new NewTopic(Topics.DEAD_LETTERS, 1, (short) 1)))
-        .recover(failure -> failure instanceof TopicExistsException || failure.getCause() instanceof TopicExistsException
-            ? Future.succeededFuture()
-            : Future.failedFuture(failure))
-        .eventually(admin::close);
+    TopicAdmin admin = TopicAdmin.create(vertx, settings, workerId + "-admin");
+    return admin.createTopics(Map.of(Topics.DEAD_LETTERS, 1)).eventually(admin::close);
   }
 }

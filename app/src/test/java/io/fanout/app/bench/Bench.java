@@ -2,6 +2,7 @@ package io.fanout.app.bench;
 
 import io.fanout.app.FanoutApp;
 import io.fanout.app.embedded.EmbeddedInfrastructure;
+import io.fanout.app.testing.KafkaNodes;
 import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.core.KafkaClients;
@@ -82,20 +83,17 @@ public final class Bench {
         : "SHARED MACHINE: " + others.size() + " other Java process(es) were running at start:\n    "
             + String.join("\n    ", others));
     note("Options: " + options.describe());
-    note("Topology: one JVM holds the embedded Kafka 3.7.1 broker (KRaft), every Fanout role and the benchmark's "
-        + "clients; the embedded redis-server 6.2 is a child process. Data under " + data);
+    note(options.string("--infra").equals("replicated")
+        ? "Topology: one JVM holds every Fanout role and the benchmark's clients; Kafka is 3 child JVMs (below), "
+            + "the embedded redis-server 6.2 a child process. Data under " + data
+        : "Topology: one JVM holds the embedded Kafka 3.7.1 broker (KRaft), every Fanout role and the benchmark's "
+            + "clients; the embedded redis-server 6.2 is a child process. Data under " + data);
     try (EmbeddedInfrastructure backends = EmbeddedInfrastructure.start(data.resolve("backends"))) {
-      try (FanoutApp app = startFanout(backends, data, "", backends.redisUrl())) {
-        note("Fanout settings: " + shownSettings(app.settings()));
-        scenario("kafka", () -> rawKafka(backends, app.settings()));
-        try (FanoutHttp http = new FanoutHttp(clients, app.settings().integer(Settings.HTTP_PORT), 16)) {
-          scenario("e2e", () -> endToEnd(http, backends.bootstrapServers(), app.settings(), out));
-          scenario("latency", () -> latency(http, backends, app));
-          scenario("single", () -> singleTaskJobs(http, app));
-        }
+      if (options.string("--infra").equals("replicated")) {
+        scenario("e2e", () -> replicated(backends, data, out));
+      } else {
+        everyScenario(backends, data, out);
       }
-      scenario("intake", () -> intake(backends, data));
-      scenario("heap", () -> heap(backends, data, out));
     } finally {
       deleteQuietly(data);
     }
@@ -113,6 +111,42 @@ public final class Bench {
     Files.writeString(out.resolve("report.md"), report.toString());
     OUT.println();
     OUT.println("Report: " + out.resolve("report.md"));
+  }
+
+  /** Every scenario asked for, on the embedded broker. */
+  private void everyScenario(EmbeddedInfrastructure backends, Path data, Path out) {
+    try (FanoutApp app = startFanout(backends.bootstrapServers(), data, "", backends.redisUrl())) {
+      note("Fanout settings: " + shownSettings(app.settings()));
+      scenario("kafka", () -> rawKafka(backends, app.settings()));
+      try (FanoutHttp http = new FanoutHttp(clients, app.settings().integer(Settings.HTTP_PORT), 16)) {
+        scenario("e2e", () -> endToEnd(http, backends.bootstrapServers(), app.settings(), out));
+        scenario("latency", () -> latency(http, backends, app));
+        scenario("single", () -> singleTaskJobs(http, app));
+      }
+    }
+    scenario("intake", () -> intake(backends, data));
+    scenario("heap", () -> heap(backends, data, out));
+  }
+
+  /**
+   * --infra replicated: the count throughput figure on a 3-node Kafka cluster (child JVMs, RF 3,
+   * min.insync.replicas 2), each run paired with that cluster's raw produce rate (acks=all) just
+   * before it. Redis stays the embedded one, so what changes against the default run is Kafka alone.
+   */
+  private void replicated(EmbeddedInfrastructure backends, Path data, Path out) throws Exception {
+    section("Scenario 1 on a 3-node Kafka cluster, RF 3");
+    try (KafkaNodes cluster = KafkaNodes.start("bench", 3);
+        FanoutApp app = startFanout(cluster.bootstrapServers(), data, "", backends.redisUrl());
+        FanoutHttp http = new FanoutHttp(clients, app.settings().integer(Settings.HTTP_PORT), 16);
+        TopicOffsets offsets = new TopicOffsets(cluster.bootstrapServers())) {
+      note("Kafka: 3 KRaft nodes (broker and controller each), Kafka 4.1.1, one child JVM each (-Xmx512m) on this "
+          + "machine; default.replication.factor 3, min.insync.replicas 2; pids " + cluster.nodeIds().stream()
+          .map(id -> Long.toString(cluster.pid(id))).toList());
+      note("Fanout settings: " + shownSettings(app.settings()));
+      EndToEndThroughput e2e = new EndToEndThroughput(http, offsets, options.seconds("--job-timeout"));
+      e2e.runs(new JsonObject().put("type", "count").put("count", options.integer("--warmup-count")), 1);
+      pairedCount(e2e, cluster.bootstrapServers(), app.settings(), out, "rf3", " on 3 brokers, RF 3");
+    }
   }
 
   /** A scenario's steps, which may throw. */
@@ -133,9 +167,9 @@ public final class Bench {
     }
   }
 
-  private FanoutApp startFanout(EmbeddedInfrastructure backends, Path data, String roles, String redisUrl) {
+  private FanoutApp startFanout(String bootstrapServers, Path data, String roles, String redisUrl) {
     JsonObject overrides = new JsonObject()
-        .put(Settings.KAFKA_BOOTSTRAP_SERVERS, backends.bootstrapServers())
+        .put(Settings.KAFKA_BOOTSTRAP_SERVERS, bootstrapServers)
         .put(Settings.REDIS_URL, redisUrl)
         .put(Settings.HTTP_PORT, Ports.free())
         .put(Settings.PROGRESS_PORT, Ports.free())
@@ -198,21 +232,40 @@ public final class Bench {
 
   private void endToEnd(EndToEndThroughput e2e, String bootstrapServers, Settings settings, Path out)
       throws Exception {
-    int count = options.integer("--count");
     // A warm-up job first, not counted: the figures are of a JVM whose JIT has seen the code paths.
     if (options.flag("--profile")) {
       ScenarioProfile.prime();
     }
     e2e.runs(new JsonObject().put("type", "count").put("count", options.integer("--warmup-count")), 1);
+    pairedCount(e2e, bootstrapServers, settings, out, "e2e", "");
+
+    int shaCount = options.integer("--sha-count");
+    JsonObject shaJob = new JsonObject().put("type", "sha256").put("count", shaCount)
+        .put("payload", new JsonObject().put("input", "x"));
+    List<EndToEndThroughput.Run> hashed = measured("sha256", out, n -> e2e.runs(shaJob, n), () -> e2e.runs(shaJob, 1));
+    figures.add(Figure.reference("e2e.sha256", "End-to-end `sha256` tasks/s",
+        perSecond(median(hashed, EndToEndThroughput.Run::rate), "tasks"),
+        String.format("%,d-task sha256 job, median of %d: %s", shaCount, hashed.size(),
+            spread(hashed, EndToEndThroughput.Run::rate)) + cutNote(hashed)));
+  }
+
+  /**
+   * The count throughput figure: each measured count run right after a raw produce run and a raw
+   * task-pipeline run on the same Kafka, and the ratios of the pairs. {@code key} prefixes the
+   * figures' ids and {@code where} their labels, to tell the embedded broker from a cluster.
+   */
+  private void pairedCount(EndToEndThroughput e2e, String bootstrapServers, Settings settings, Path out, String key,
+      String where) throws Exception {
     // Each measured run comes right after a raw produce run and a raw task-pipeline run of its own:
     // the broker's JIT and the machine's other load change over minutes, and a ratio is fair only
     // between figures taken together.
+    int count = options.integer("--count");
     RawKafkaRate raw = new RawKafkaRate(bootstrapServers, settings.integer(Settings.TASK_PARTITIONS));
     int rawRecords = options.integer("--kafka-records");
     List<Double> produced = new ArrayList<>();
     List<Double> piped = new ArrayList<>();
     JsonObject countJob = new JsonObject().put("type", "count").put("count", count);
-    List<EndToEndThroughput.Run> counted = measured("count", out, n -> {
+    List<EndToEndThroughput.Run> counted = measured(key.equals("e2e") ? "count" : key + "-count", out, n -> {
       List<EndToEndThroughput.Run> runs = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         try {
@@ -230,7 +283,7 @@ public final class Bench {
     String detail = String.format("%,d-task count job, createdAt->finishedAt, after a %,d-task warm-up job, "
         + "median of %d: %s", count, options.integer("--warmup-count"), counted.size(),
         spread(counted, EndToEndThroughput.Run::rate)) + cutNote(counted);
-    figures.add(new Figure("e2e.count", "End-to-end no-op (`count`) tasks/s", perSecond(countRate, "tasks"), detail,
+    figures.add(new Figure(key + ".count", "End-to-end no-op (`count`) tasks/s" + where, perSecond(countRate, "tasks"), detail,
         "≥ 100,000 tasks/s", countRate >= 100_000));
     List<Double> vsProduce = new ArrayList<>();
     List<Double> pipeVsProduce = new ArrayList<>();
@@ -241,31 +294,25 @@ public final class Bench {
       vsPipe.add(counted.get(i).rate() / piped.get(i));
     }
     double ratio = Samples.median(vsProduce);
-    figures.add(new Figure("e2e.count.vs.kafka", "No-op tasks/s ÷ raw Kafka produce rate (same run, paired)",
+    figures.add(new Figure(key + ".count.vs.kafka", "No-op tasks/s ÷ raw Kafka produce rate (acks=all, same run, paired)"
+        + where,
         String.format("%.2f", ratio), String.format("each count run right after %,d records produced with the "
             + "client's defaults (%s records/s), median of the %d ratios: %s", rawRecords,
             Samples.runs(produced, "%,.0f"), vsProduce.size(), Samples.runs(vsProduce, "%.2f")), "≥ 0.33",
         ratio >= 1.0 / 3));
-    figures.add(Figure.reference("e2e.pipeline.vs.kafka", "Raw Kafka task pipeline ÷ raw produce (paired)",
+    figures.add(Figure.reference(key + ".pipeline.vs.kafka", "Raw Kafka task pipeline ÷ raw produce (paired)" + where,
         String.format("%.2f", Samples.median(pipeVsProduce)), String.format("Kafka's own work per no-op task "
             + "(%s records/s, each just before its count run), median of the ratios: %s", Samples.runs(piped, "%,.0f"),
             Samples.runs(pipeVsProduce, "%.2f"))));
-    figures.add(Figure.reference("e2e.count.vs.pipeline", "No-op tasks/s ÷ raw Kafka task pipeline (paired)",
+    figures.add(Figure.reference(key + ".count.vs.pipeline", "No-op tasks/s ÷ raw Kafka task pipeline (paired)" + where,
         String.format("%.2f", Samples.median(vsPipe)), String.format("what Redis, Vert.x and the rest of Fanout "
             + "cost on top of Kafka's own work per task, median of the ratios: %s", Samples.runs(vsPipe, "%.2f"))));
     double times = countRate / REFERENCE_QUEUE_RATE;
-    figures.add(new Figure("e2e.count.vs.reference", "No-op tasks/s ÷ 7,300 (Redis-backed Node queue, ENVIRONMENT.md)",
+    figures.add(new Figure(key + ".count.vs.reference", "No-op tasks/s ÷ 7,300 (Redis-backed Node queue, ENVIRONMENT.md)"
+        + where,
         String.format("%.1fx", times), "reference measured on this machine kind, not in this run", "≥ 10x",
         times >= 10));
 
-    int shaCount = options.integer("--sha-count");
-    JsonObject shaJob = new JsonObject().put("type", "sha256").put("count", shaCount)
-        .put("payload", new JsonObject().put("input", "x"));
-    List<EndToEndThroughput.Run> hashed = measured("sha256", out, n -> e2e.runs(shaJob, n), () -> e2e.runs(shaJob, 1));
-    figures.add(Figure.reference("e2e.sha256", "End-to-end `sha256` tasks/s",
-        perSecond(median(hashed, EndToEndThroughput.Run::rate), "tasks"),
-        String.format("%,d-task sha256 job, median of %d: %s", shaCount, hashed.size(),
-            spread(hashed, EndToEndThroughput.Run::rate)) + cutNote(hashed)));
   }
 
   /**
@@ -448,7 +495,7 @@ public final class Bench {
     String redisUrl = backends.redisUrl() + "/2";
     int clientsCount = options.integer("--intake-clients");
     List<IntakeLoad.Result> runs = new ArrayList<>();
-    try (FanoutApp api = startFanout(backends, data.resolve("intake"), "api", redisUrl);
+    try (FanoutApp api = startFanout(backends.bootstrapServers(), data.resolve("intake"), "api", redisUrl);
         RedisProbe redis = new RedisProbe(clients, redisUrl);
         FanoutHttp http = new FanoutHttp(clients, api.settings().integer(Settings.HTTP_PORT), clientsCount)) {
       IntakeLoad load = new IntakeLoad(http.web(), clientsCount);

@@ -36,6 +36,10 @@ final class BenchOptions {
     DEFAULTS.put("--heap-timeout", "60");
     DEFAULTS.put("--only", String.join(",", "kafka", "e2e", "latency", "single", "intake", "heap"));
     DEFAULTS.put("--profile", "true");
+    // embedded: every figure on the one embedded broker. replicated: the count throughput figure
+    // alone, on a 3-node Kafka cluster of child JVMs (RF 3, min.insync.replicas 2), paired with that
+    // cluster's raw produce rate (acks=all).
+    DEFAULTS.put("--infra", "embedded");
     DEFAULTS.put("--out", "app/target/bench");
   }
 
@@ -62,6 +66,9 @@ final class BenchOptions {
       values.put(args[i], args[i + 1]);
     }
     BenchOptions options = new BenchOptions(values);
+    if (!Set.of("embedded", "replicated").contains(options.string("--infra"))) {
+      throw new IllegalArgumentException("--infra is embedded or replicated, not '" + options.string("--infra") + "'");
+    }
     options.scenarios().forEach(name -> {
       if (!SCENARIOS.contains(name)) {
         throw new IllegalArgumentException("unknown scenario '" + name + "'; scenarios are " + SCENARIOS);

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -87,7 +88,8 @@ final class RawKafkaRate {
   private void createTopics(List<String> names) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       List<NewTopic> topics = new ArrayList<>();
-      names.forEach(name -> topics.add(new NewTopic(name, partitions, (short) 1)));
+      // The cluster's replication factor, as Fanout's own topics get: RF 3 on a 3-node cluster.
+      names.forEach(name -> topics.add(new NewTopic(name, Optional.of(partitions), Optional.empty())));
       admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
       // Producing before every partition has a leader would time the metadata wait, not the broker.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -191,7 +193,7 @@ final class RawKafkaRate {
                 names.add(base + ".tasks");
                 names.add(base + ".log");
               }
-              admin.createTopics(names.stream().map(name -> new NewTopic(name, 1, (short) 1)).toList())
+              admin.createTopics(names.stream().map(name -> new NewTopic(name, Optional.of(1), Optional.empty())).toList())
                   .all().get(30, TimeUnit.SECONDS);
               created.addAll(names);
               while (!haveLeaders(admin, names)) {
@@ -255,7 +257,7 @@ final class RawKafkaRate {
           for (int i = from; i < Math.min(topics, from + perRequest); i++) {
             names.add(prefix + "." + i);
           }
-          admin.createTopics(names.stream().map(name -> new NewTopic(name, 1, (short) 1)).toList())
+          admin.createTopics(names.stream().map(name -> new NewTopic(name, Optional.of(1), Optional.empty())).toList())
               .all().get(30, TimeUnit.SECONDS);
           created.addAll(names);
           while (!haveLeaders(admin, names)) {

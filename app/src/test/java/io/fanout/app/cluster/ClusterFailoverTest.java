@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fanout.app.LocalCluster;
 import io.fanout.app.LocalCluster.Node;
 import io.fanout.app.testing.Await;
+import io.fanout.app.testing.JobTimeline;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
@@ -19,7 +19,6 @@ import io.vertx.kafka.admin.ConsumerGroupDescription;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.MemberDescription;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,13 +54,6 @@ class ClusterFailoverTest {
   private static final Duration GONE_TIMEOUT = Duration.ofSeconds(10);
   private static final long SAMPLE_MS = 20;
   private static final long GROUP_EVERY_MS = 250;
-
-  /** The job's counts in Redis at one moment. */
-  private record Sample(long nanos, long done, long failed, String status) {
-    boolean isFinal() {
-      return JobState.fromWire(status).isFinal();
-    }
-  }
 
   private Vertx vertx;
   private LocalCluster cluster;
@@ -106,11 +98,10 @@ class ClusterFailoverTest {
     long submittedAt = System.nanoTime();
     String jobId = http.submit(new JsonObject().put("type", "sleep").put("count", TASKS)
         .put("partitions", PARTITIONS).put("payload", new JsonObject().put("ms", TASK_MS)));
-    List<Sample> samples = new ArrayList<>();
-    Sample sample;
+    JobTimeline progress = new JobTimeline(redis, jobId);
+    JobTimeline.Sample sample;
     do {
-      sample = sample(jobId);
-      samples.add(sample);
+      sample = progress.sample();
       Thread.sleep(SAMPLE_MS);
       // The worker alone dies: once every task is in Kafka, no dispatcher lease is in play
       // (DispatcherFailoverTest covers that one).
@@ -124,8 +115,7 @@ class ClusterFailoverTest {
     assertThat(heldByDoomed).as("partitions of the job held by the worker about to be killed").isPositive();
     cluster.kill(doomed);
     long killedAt = System.nanoTime();
-    samples.add(sample(jobId));
-    long doneAtKill = samples.get(samples.size() - 1).done();
+    long doneAtKill = progress.sample().done();
 
     // Until the job ends: its counts every 20 ms; the group and the node list every 250 ms.
     Long takenOverAfterMs = null;
@@ -135,8 +125,7 @@ class ClusterFailoverTest {
     while (!sample.isFinal()) {
       assertThat(late(submittedAt)).as("the job ends within %s", JOB_TIMEOUT).isFalse();
       Thread.sleep(SAMPLE_MS);
-      sample = sample(jobId);
-      samples.add(sample);
+      sample = progress.sample();
       if (sample.nanos() - lastCheck >= GROUP_EVERY_MS * 1_000_000) {
         lastCheck = sample.nanos();
         long elapsedMs = (sample.nanos() - killedAt) / 1_000_000;
@@ -168,10 +157,9 @@ class ClusterFailoverTest {
     assertThat(sample.failed()).as("failed").isZero();
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(jobId)).toLong()).as("tasks with their bit set")
         .isEqualTo(TASKS);
-    for (int i = 1; i < samples.size(); i++) {
-      assertThat(samples.get(i).done()).as("done never goes down").isGreaterThanOrEqualTo(samples.get(i - 1).done());
-      assertThat(samples.get(i).done()).as("done never passes total").isLessThanOrEqualTo(TASKS);
-    }
+    assertThat(progress.doneWentDown()).as("done went down at some point").isFalse();
+    assertThat(progress.samples()).as("samples with done past total")
+        .noneMatch(each -> each.done() > TASKS);
     assertThat(goneAfterMs).as("ms until the killed node left GET /cluster (null: not within %s)", GONE_TIMEOUT)
         .isNotNull();
     assertThat(nodeIds(http.get("/cluster"))).contains(api.id(), survivor.id());
@@ -181,13 +169,8 @@ class ClusterFailoverTest {
             + "to the survivor {} ms after the kill. It left GET /cluster after {} ms. The job finished {} ms after "
             + "the kill, {} ms after submit ({} Redis samples). Each second after the kill: {}",
         jobId, doomed.pid(), heldByDoomed, PARTITIONS, doneAtKill, (killedAt - submittedAt) / 1_000_000,
-        longestStallMs(samples, killedAt), takenOverAfterMs, goneAfterMs, (finishedAt - killedAt) / 1_000_000,
-        (finishedAt - submittedAt) / 1_000_000, samples.size(), timeline);
-  }
-
-  private Sample sample(String jobId) {
-    Response counts = redis.send(Command.HMGET, RedisKeys.job(jobId), "done", "failed", "status");
-    return new Sample(System.nanoTime(), number(counts.get(0)), number(counts.get(1)), counts.get(2).toString());
+        progress.longestStallMs(killedAt), takenOverAfterMs, goneAfterMs, (finishedAt - killedAt) / 1_000_000,
+        (finishedAt - submittedAt) / 1_000_000, progress.samples().size(), timeline);
   }
 
   private boolean fanOutRunning(String jobId) {
@@ -210,26 +193,6 @@ class ClusterFailoverTest {
       }
     }
     return held;
-  }
-
-  /** The longest time after the kill during which done did not move. */
-  private static long longestStallMs(List<Sample> samples, long killedAt) {
-    long longest = 0;
-    long lastMove = killedAt;
-    long lastDone = -1;
-    for (Sample sample : samples) {
-      if (sample.nanos() < killedAt) {
-        continue;
-      }
-      if (lastDone < 0) {
-        lastDone = sample.done();
-      } else if (sample.done() > lastDone) {
-        longest = Math.max(longest, sample.nanos() - lastMove);
-        lastMove = sample.nanos();
-        lastDone = sample.done();
-      }
-    }
-    return longest / 1_000_000;
   }
 
   private static JsonObject workersOf(JsonObject cluster, String nodeId) {
@@ -263,9 +226,5 @@ class ClusterFailoverTest {
 
   private static boolean late(long since) {
     return System.nanoTime() - since > JOB_TIMEOUT.toNanos();
-  }
-
-  private static long number(Response value) {
-    return value == null ? 0 : value.toLong();
   }
 }

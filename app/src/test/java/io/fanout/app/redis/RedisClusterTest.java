@@ -2,6 +2,7 @@ package io.fanout.app.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
@@ -73,7 +74,7 @@ class RedisClusterTest {
   static void startCluster() throws Exception {
     nodes = new RedisNodes(Files.createTempDirectory(Path.of("target"), "redis-cluster-"));
     for (int i = 0; i < MASTERS; i++) {
-      int port = RedisNodes.freePort();
+      int port = LocalCluster.freePort();
       masters.add(nodes.server("master-" + i, port, List.of("port " + port, "cluster-enabled yes",
           "cluster-config-file nodes.conf", "appendonly no")));
     }

@@ -44,6 +44,11 @@ public final class ChildFanout implements AutoCloseable {
     return process;
   }
 
+  /** The file its output goes to. */
+  public Path log() {
+    return log;
+  }
+
   /** Waits until the process has logged a line containing {@code text}; fails if it dies first. */
   public void awaitLog(String text, Duration timeout) {
     Await.until(() -> io.vertx.core.Future.succeededFuture(logText()), logged -> {

@@ -9,14 +9,19 @@ import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,11 +45,14 @@ class WorkerCrashTest {
       doomed.awaitLog("joined group", Duration.ofSeconds(60));
       String id = survivor.submit(new JsonObject().put("type", "sleep").put("count", TOTAL)
           .put("payload", new JsonObject().put("ms", 1)));
-      // Killed once it holds part of the job and has worked on it for a while.
+      // Killed once it holds part of the job and has committed some of it: the survivor alone can
+      // make the job progress, so progress does not show that the doomed worker did any work.
       doomed.awaitLog(Topics.tasks(id), Duration.ofSeconds(60));
-      long doneWhenShared = survivor.get("/jobs/" + id).bodyAsJsonObject().getLong("done");
-      Await.until(() -> survivor.http().get("/jobs/" + id).send().map(r -> r.bodyAsJsonObject()),
-          job -> job.getLong("done") >= doneWhenShared + TOTAL / 10, Duration.ofSeconds(120));
+      String doomedWorker = workerIdIn(doomed);
+      try (KafkaProbe kafka = new KafkaProbe(survivor.app())) {
+        Await.until(() -> Future.succeededFuture(kafka.readAll(Topics.log(id)).stream().map(WorkerCrashTest::workerOf)
+            .anyMatch(doomedWorker::equals)), logged -> logged, Duration.ofSeconds(120));
+      }
 
       doomed.kill();
 
@@ -69,10 +77,21 @@ class WorkerCrashTest {
       assertThat(recordsPerKey).hasSize((int) TOTAL + 1).containsEntry("lifecycle", 1L);
       assertThat(recordsPerKey.values()).as("records per task").containsOnly(1L);
       Set<String> loggedBy = records.stream()
-          .map(record -> new JsonObject(record.value()).getString("worker"))
+          .map(WorkerCrashTest::workerOf)
           .filter(Objects::nonNull)
           .collect(Collectors.toSet());
       assertThat(loggedBy).as("workers that logged tasks: the killed one held part of the job").hasSize(2);
     }
+  }
+
+  private static String workerOf(KafkaConsumerRecord<String, String> record) {
+    return new JsonObject(record.value()).getString("worker");
+  }
+
+  /** The id of the worker verticle a child process runs, from the line it logs when it joins the group. */
+  private static String workerIdIn(ChildFanout child) throws IOException {
+    Matcher joined = Pattern.compile("Worker (worker-[0-9a-f-]+) joined group").matcher(Files.readString(child.log()));
+    assertThat(joined.find()).as("the child's worker joined the group").isTrue();
+    return joined.group(1);
   }
 }

@@ -106,7 +106,10 @@ class RedisTlsAclTest {
   @Test
   @DisplayName("with a wrong REDIS_PASSWORD the process exits with status 1 after one error line that names the setting and not the password")
   void wrongPasswordRefusesToStart() throws Exception {
+    // A cold JVM's first TLS handshake can take seconds on a busy machine; the refusal must come
+    // from the password, not from a timeout.
     Map<String, String> env = settings().put(Settings.REDIS_PASSWORD, WRONG_PASSWORD)
+        .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 45_000)
         .put(Settings.HTTP_PORT, LocalCluster.freePort()).put(Settings.PROGRESS_PORT, LocalCluster.freePort())
         .stream().collect(Collectors.toMap(Map.Entry::getKey, entry -> String.valueOf(entry.getValue())));
     // The operators' logging, not the tests': what a user would see.

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @DisplayName("Workers count every task once, retry and dead-letter failures, pause, and clean up topics")
 class WorkerEngineTest {
   private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration RETENTION = Duration.ofSeconds(15);
 
   private static FanoutUnderTest fanout;
   private static KafkaProbe kafka;
@@ -35,7 +36,9 @@ class WorkerEngineTest {
     fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
         .put(Settings.REDIS_URL, SharedBackends.redisUrl(6))
         .put(Settings.RETRY_BASE_MS, 20)
-        .put(Settings.TOPIC_RETENTION_MS, 1000)
+        // Long enough that reading a finished job's 100,000 log records never races the janitor
+        // on a busy machine; short enough for the retention test to wait for it.
+        .put(Settings.TOPIC_RETENTION_MS, RETENTION.toMillis())
         .put(Settings.JANITOR_INTERVAL_MS, 300));
     kafka = new KafkaProbe(fanout.app());
   }
@@ -135,7 +138,7 @@ class WorkerEngineTest {
     String id = job.getString("id");
 
     Await.until(() -> kafka.admin().listTopics(), topics -> !topics.contains(Topics.tasks(id))
-        && !topics.contains(Topics.log(id)), Duration.ofSeconds(30));
+        && !topics.contains(Topics.log(id)), RETENTION.plusSeconds(30));
 
     assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject()).isEqualTo(job);
     assertThat(fanout.get("/jobs/" + id + "/log/last").bodyAsJsonObject().getJsonObject("record")

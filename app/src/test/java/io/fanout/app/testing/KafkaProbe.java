@@ -75,7 +75,12 @@ public final class KafkaProbe implements AutoCloseable {
       long end = Await.result(consumer.endOffsets(partition));
       Await.result(consumer.seek(partition, 0));
       // Commit markers take offsets but are no records: read to the position, not to a count.
+      long deadline = System.nanoTime() + Await.DEFAULT.toNanos();
       while (Await.result(consumer.position(partition)) < end) {
+        if (System.nanoTime() > deadline) {
+          // A topic deleted under the reader (a janitor) would otherwise keep it polling for ever.
+          throw new AssertionError("could not read " + topic + " to offset " + end + " within " + Await.DEFAULT);
+        }
         KafkaConsumerRecords<String, String> batch = Await.result(consumer.poll(Duration.ofMillis(500)));
         for (int i = 0; i < batch.size(); i++) {
           records.add(batch.recordAt(i));

@@ -11,6 +11,7 @@ import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.RedisNodes.Node;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
@@ -117,7 +118,7 @@ class RedisSentinelFailoverTest {
           .put("payload", new JsonObject().put("ms", 1)));
       long submittedAt = System.nanoTime();
       JsonObject job = Await.until(() -> fanout.http().get("/jobs/" + id).send().map(HttpResponse::bodyAsJsonObject),
-          polled -> polled.getLong("done") >= KILL_AT || !"running".equals(polled.getString("status")),
+          polled -> polled.getLong("done") >= KILL_AT || JobState.fromWire(polled.getString("status")).isFinal(),
           JOB_TIMEOUT);
       assertThat(job.getString("status")).as("the job still runs at the kill").isIn("running");
 
@@ -139,7 +140,7 @@ class RedisSentinelFailoverTest {
       long committed = committed(kafka, group, id);
       long lastCommitMove = killedAt;
       long longestCommitStallNanos = 0;
-      while (!"completed".equals(job.getString("status")) && !"failed".equals(job.getString("status"))) {
+      while (!JobState.fromWire(job.getString("status")).isFinal()) {
         assertThat(System.nanoTime() - submittedAt).as("the job ends within %s", JOB_TIMEOUT)
             .isLessThan(JOB_TIMEOUT.toNanos());
         Thread.sleep(SAMPLE_MS);

@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,12 +85,14 @@ public final class FanoutApp implements AutoCloseable {
       if (roles.equals(EnumSet.of(Role.BACKENDS)) && kafka == null && redis == null) {
         LOG.warn("Role backends with KAFKA_BOOTSTRAP_SERVERS and REDIS_URL both set starts nothing");
       }
-      // Before joining a cluster or deploying anything: a Redis Fanout cannot use stops the start here.
-      RedisStartupCheck.verify(new Settings(resolved));
+      // A Redis Fanout cannot use stops the start before anything is deployed. The check runs while
+      // the process joins its cluster, which takes seconds of its own.
+      CompletableFuture<Void> redisChecked = RedisStartupCheck.begin(new Settings(resolved.copy()));
       HazelcastClusterManager clusterManager = settings.bool(Settings.CLUSTER)
           ? new HazelcastClusterManager(ClusterJoin.hazelcastConfig(settings))
           : null;
       vertx = createVertx(settings, clusterManager);
+      RedisStartupCheck.finish(redisChecked);
       resolved.put(Settings.NODE_ID, nodeId(settings, clusterManager));
       Settings running = new Settings(resolved);
       FanoutApp app = new FanoutApp(running, vertx, kafka, redis);

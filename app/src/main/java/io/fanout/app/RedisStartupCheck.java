@@ -8,7 +8,10 @@ import io.fanout.core.SettingsRefusedException;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.redis.client.Redis;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +29,29 @@ final class RedisStartupCheck {
 
   private RedisStartupCheck() {}
 
+  /** Starts {@link #verify} on a thread of its own, so that it can overlap other steps of a start. */
+  static CompletableFuture<Void> begin(Settings settings) {
+    return CompletableFuture.runAsync(() -> verify(settings),
+        check -> new Thread(check, "fanout-redis-check").start());
+  }
+
+  /** Waits for a check {@link #begin} started; its refusal is thrown as it was. */
+  static void finish(CompletableFuture<Void> check) {
+    try {
+      check.join();
+    } catch (CompletionException failed) {
+      throw failed.getCause() instanceof RuntimeException refused ? refused : failed;
+    }
+  }
+
   /** Returns once Redis answers as a master; else throws {@link SettingsRefusedException}. */
   static void verify(Settings settings) {
     RedisClients.options(settings);
     long timeoutMs = settings.longValue(Settings.REDIS_CONNECT_TIMEOUT_MS);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    Vertx vertx = Vertx.vertx();
+    // A small instance of its own, for one client and one connection, gone before the real one starts.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+        .setInternalBlockingPoolSize(1));
     Redis redis = RedisClients.create(vertx, settings);
     try {
       RedisHealth health = new RedisHealth(redis, settings);

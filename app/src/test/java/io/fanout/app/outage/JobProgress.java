@@ -6,6 +6,7 @@ import io.fanout.app.engine.TallyHandler;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisProbe;
+import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -41,7 +42,7 @@ final class JobProgress {
   /** Waits until at least {@code done} tasks are counted, the job still running. */
   void awaitDone(long done) {
     JsonObject job = Await.until(this::poll, polled -> polled != null && (polled.getLong("done") >= done
-        || !"running".equals(polled.getString("status"))), Duration.ofSeconds(120));
+        || JobState.fromWire(polled.getString("status")).isFinal()), Duration.ofSeconds(120));
     assertThat(job.getString("status")).as("the job still runs when the outage begins").isEqualTo("running");
   }
 
@@ -68,7 +69,7 @@ final class JobProgress {
         return false;
       }
       assertThat(polled.getLong("done")).as("done never passes total").isLessThanOrEqualTo(total);
-      return !"running".equals(polled.getString("status")) && !"queued".equals(polled.getString("status"));
+      return JobState.fromWire(polled.getString("status")).isFinal();
     }, timeout);
     assertThat(job.getString("status")).isEqualTo("completed");
     assertThat(job.getLong("done")).as("done").isEqualTo(total);

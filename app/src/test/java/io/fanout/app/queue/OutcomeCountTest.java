@@ -11,6 +11,7 @@ import io.fanout.core.JobStore.Completion;
 import io.fanout.core.JobStore.Failure;
 import io.fanout.core.JobStore.Success;
 import io.fanout.core.RedisKeys;
+import io.fanout.core.ReplicaAck;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -228,6 +229,26 @@ class OutcomeCountTest {
   }
 
   /** The fields of a running job's hash that counting reads. */
+  @Test
+  @DisplayName("a count no replica acknowledges (REDIS_MIN_REPLICAS_ACK, here with no replica at all) fails after REDIS_ACK_TIMEOUT_MS, naming the setting; counted again, no task counts twice")
+  void unacknowledgedCountFails() {
+    String job = runningJob(10);
+    long started = System.nanoTime();
+    Throwable refused = Await.result(new JobStore(client, new ReplicaAck(1, 200))
+        .recordOutcomes(job, successes(0, 1), List.of(), null, "{}")
+        .map(counted -> (Throwable) null)
+        .otherwise(failure -> failure));
+    assertThat(refused).isInstanceOf(ReplicaAck.NotAcknowledged.class)
+        .hasMessageContaining("0 of the 1 replicas").hasMessageContaining("REDIS_MIN_REPLICAS_ACK");
+    assertThat((System.nanoTime() - started) / 1_000_000).as("ms waited for a replica").isGreaterThanOrEqualTo(200);
+
+    // The worker does not commit the round, puts it back and counts it again: Redis kept the bits.
+    Completion again = count(job, successes(0, 1), List.of());
+    assertThat(again.countedNow()).isZero();
+    assertThat(again.done()).isEqualTo(2);
+    assertThat(again.logs(0)).as("still to be logged: its round was never committed").isTrue();
+  }
+
   private static String runningJob(long total) {
     String id = UUID.randomUUID().toString();
     redis.send(Command.HSET, RedisKeys.job(id), "status", "running", "total", total, "done", 0, "failed", 0,

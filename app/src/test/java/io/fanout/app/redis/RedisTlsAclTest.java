@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -79,7 +80,10 @@ class RedisTlsAclTest {
         .put(Settings.REDIS_PASSWORD, PASSWORD)
         .put(Settings.REDIS_TLS_TRUST_PEM, certs.caCert().toString())
         .put(Settings.REDIS_TLS_CERT_PEM, certs.clientCert().toString())
-        .put(Settings.REDIS_TLS_KEY_PEM, certs.clientKey().toString());
+        .put(Settings.REDIS_TLS_KEY_PEM, certs.clientKey().toString())
+        // A cold JVM's first TLS handshake on a loaded 2-core machine has taken over 10 s; what
+        // these tests wait for is the server's answer, not the default patience.
+        .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 60_000);
   }
 
   @Test
@@ -125,7 +129,9 @@ class RedisTlsAclTest {
       assertThat(errors.get(0)).contains("Fanout could not start", "Redis refused the credentials", "WRONGPASS",
           "REDIS_PASSWORD", "rediss://127.0.0.1:" + port);
       assertThat(log).doesNotContain(WRONG_PASSWORD).doesNotContain(PASSWORD);
-      assertThat(log.lines().filter(line -> line.contains(" WARN "))).as("warnings in %s", log).isEmpty();
+      // Nothing else about Redis: no reconnect warnings, no client errors.
+      assertThat(log.lines().filter(line -> line.toLowerCase(Locale.ROOT).contains("redis")))
+          .as("lines about Redis in %s", log).hasSize(1);
     } finally {
       child.close();
     }

@@ -2,6 +2,7 @@ package io.fanout.app.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fanout.app.embedded.EmbeddedRedis;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.JobTimeline;
@@ -17,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.redis.client.Command;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -45,8 +47,8 @@ import org.slf4j.LoggerFactory;
 @DisplayName("On a 3-node Kafka cluster, a job loses nothing when a broker is killed, and /health tells a stuck job")
 class ReplicatedKafkaTest {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicatedKafkaTest.class);
-  private static final int REDIS_DB = 2;
-  private static final int RF1_REDIS_DB = 6;
+  /** The shared Redis has 16 databases and other classes hold 0 to 14; SecuredKafkaTest runs apart in time. */
+  private static final int REDIS_DB = 15;
   private static final long TASKS = 60_000;
   private static final int PARTITIONS = 8;
   private static final long KILL_AT = 15_000;
@@ -164,13 +166,13 @@ class ReplicatedKafkaTest {
   @DisplayName("/health is DOWN, naming the job and partition, while a running job's RF 1 partition has no leader; the job completes once its broker is back")
   void healthNamesJobWithoutLeader() throws Exception {
     // Replication factor 1, as every job got before issue 12: each partition lives on one broker.
-    RedisProbe rf1Redis = new RedisProbe(vertx, SharedBackends.redisUrl(RF1_REDIS_DB));
-    rf1Redis.flush();
-    try (FanoutUnderTest rf1 = FanoutUnderTest.start(new JsonObject()
-        .put(Settings.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-        .put(Settings.REDIS_URL, SharedBackends.redisUrl(RF1_REDIS_DB))
-        .put(Settings.WORKER_GROUP, "rf1-" + ProcessHandle.current().pid())
-        .put(Settings.TOPIC_REPLICATION_FACTOR, "1"));
+    // A Redis of its own, so that the other Fanout's dispatcher cannot admit this job.
+    try (EmbeddedRedis rf1Redis = EmbeddedRedis.start(Files.createTempDirectory(kafka.dir(), "rf1-redis-"), 0);
+        FanoutUnderTest rf1 = FanoutUnderTest.start(new JsonObject()
+            .put(Settings.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+            .put(Settings.REDIS_URL, rf1Redis.url())
+            .put(Settings.WORKER_GROUP, "rf1-" + ProcessHandle.current().pid())
+            .put(Settings.TOPIC_REPLICATION_FACTOR, "1"));
         KafkaProbe probe = new KafkaProbe(rf1.app())) {
       assertThat(rf1.get("/health").statusCode()).as("health before anything is killed").isEqualTo(200);
       // Paused workers keep the job running (its tasks wait in Kafka) for as long as the test needs.
@@ -201,8 +203,6 @@ class ReplicatedKafkaTest {
       JsonObject job = rf1.awaitFinal(jobId, Duration.ofSeconds(60));
       assertThat(job.getString("status")).isEqualTo("completed");
       assertThat(job.getLong("done")).as("done once the broker is back").isEqualTo(tasks);
-    } finally {
-      rf1Redis.close();
     }
   }
 

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class KafkaNodes implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaNodes.class);
   private static final String LOOPBACK = "127.0.0.1";
-  private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(90);
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
   /** The user a SASL_SSL cluster knows. */
   public static final String USER = "fanout";
   public static final String SCRAM = "SCRAM-SHA-512";

@@ -35,6 +35,7 @@ class MetricsEndpointTest {
   private static final int REDIS_DB = 10;
   private static final long COUNTED = 300;
   private static final long FAILING = 4;
+  private static final long LAGGING = 40;
   private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
 
   private static FanoutUnderTest api;
@@ -152,6 +153,24 @@ class MetricsEndpointTest {
     assertThat(parsed.families()).extracting(Family::name)
         .contains("fanout_tasks_done", "fanout_tasks_failed", "fanout_task_retries", "fanout_dlq_writes", "fanout_jobs",
             "fanout_queue_depth", "fanout_jobs_active");
+  }
+
+  @Test
+  @DisplayName("a running job's consumer lag is its task records the workers' group has not committed, and its gauge goes when the job ends")
+  void consumerLagPerRunningJob() {
+    int apiPort = api.app().settings().integer(Settings.HTTP_PORT);
+    assertThat(api.post("/workers/pause", new JsonObject()).statusCode()).isEqualTo(200);
+    String id;
+    try {
+      // Its own type, so the other tests' per-type figures do not depend on the order tests run in.
+      id = api.submit(new JsonObject().put("type", "sleep").put("count", LAGGING)
+          .put("payload", new JsonObject().put("ms", 1)));
+      scrapeUntil(apiPort, text -> valueOf(text, "fanout_consumer_lag", Map.of("job", id)) == LAGGING);
+    } finally {
+      assertThat(api.post("/workers/resume", new JsonObject()).statusCode()).isEqualTo(200);
+    }
+    assertThat(api.awaitFinal(id, JOB_TIMEOUT).getString("status")).isEqualTo("completed");
+    scrapeUntil(apiPort, text -> text.value("fanout_consumer_lag", Map.of("job", id)).isEmpty());
   }
 
   private static JsonObject workerNode(JsonObject cluster) {

@@ -30,7 +30,7 @@ public final class FanoutMeters {
   public static final String DLQ_WRITES = "fanout.dlq.writes";
   /** Counter, tag {@code type}: task records the dispatchers of this process had acknowledged by Kafka. */
   public static final String TASKS_PRODUCED = "fanout.tasks.produced";
-  /** Gauge, tag {@code job}: a running job's task records not yet committed by the workers' group. */
+  /** Gauge, tag {@code job_id}: a running job's task records not yet committed by the workers' group. */
   public static final String CONSUMER_LAG = "fanout.consumer.lag";
   /** Counter: progress messages the progress verticles heard (one per counted batch or lifecycle event). */
   public static final String PROGRESS_HEARD = "fanout.progress.updates.heard";
@@ -42,7 +42,8 @@ public final class FanoutMeters {
   public static final String TAG_TYPE = "type";
   public static final String TAG_STATE = "state";
   public static final String TAG_QUEUE = "queue";
-  public static final String TAG_JOB = "job";
+  /** Not {@code job}: Prometheus gives every series a {@code job} label of its own, the scrape's. */
+  public static final String TAG_JOB = "job_id";
 
   /**
    * Bucket bounds of {@link #TASK_DURATION}: from a no-op task (microseconds) to an HTTP call that

@@ -165,12 +165,12 @@ class MetricsEndpointTest {
       // Its own type, so the other tests' per-type figures do not depend on the order tests run in.
       id = api.submit(new JsonObject().put("type", "sleep").put("count", LAGGING)
           .put("payload", new JsonObject().put("ms", 1)));
-      scrapeUntil(apiPort, text -> valueOf(text, "fanout_consumer_lag", Map.of("job", id)) == LAGGING);
+      scrapeUntil(apiPort, text -> valueOf(text, "fanout_consumer_lag", Map.of("job_id", id)) == LAGGING);
     } finally {
       assertThat(api.post("/workers/resume", new JsonObject()).statusCode()).isEqualTo(200);
     }
     assertThat(api.awaitFinal(id, JOB_TIMEOUT).getString("status")).isEqualTo("completed");
-    scrapeUntil(apiPort, text -> text.value("fanout_consumer_lag", Map.of("job", id)).isEmpty());
+    scrapeUntil(apiPort, text -> text.value("fanout_consumer_lag", Map.of("job_id", id)).isEmpty());
   }
 
   private static JsonObject workerNode(JsonObject cluster) {

@@ -1,5 +1,6 @@
 package io.fanout.api;
 
+import io.fanout.core.FanoutMeters;
 import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.JobQueue;
 import io.fanout.core.JobStore;
@@ -21,6 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.redis.client.Redis;
 import java.util.Map;
@@ -105,6 +107,8 @@ public class ApiVerticle extends VerticleBase {
     router.get("/stats").handler(jobs::stats);
     router.get("/cluster").handler(cluster::list);
     router.get("/health").handler(this::health);
+    // Prometheus text of this process's registry: Fanout's meters and the Vert.x, Kafka and JVM ones.
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(FanoutMeters.registryName(settings)));
     router.get("/ui/config").handler(this::uiConfig);
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .sendFile("openapi/openapi.yaml"));

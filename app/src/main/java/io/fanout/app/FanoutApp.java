@@ -14,6 +14,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.JsonArray;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -91,14 +95,25 @@ public final class FanoutApp implements AutoCloseable {
       HazelcastClusterManager clusterManager = settings.bool(Settings.CLUSTER)
           ? new HazelcastClusterManager(ClusterJoin.hazelcastConfig(settings))
           : null;
-      vertx = createVertx(settings, clusterManager);
+      // Named per process: tests run several Fanout processes in one JVM, each with its own meters.
+      String metricsRegistry = "fanout-" + UUID.randomUUID();
+      vertx = createVertx(settings, clusterManager, metricsRegistry);
       RedisStartupCheck.finish(redisChecked);
       resolved.put(Settings.NODE_ID, nodeId(settings, clusterManager));
+      resolved.put(Settings.METRICS_REGISTRY, metricsRegistry);
       Settings running = new Settings(resolved);
       FanoutApp app = new FanoutApp(running, vertx, kafka, redis);
       JsonObject node = app.describe(roles, clusterManager, startedAtMs);
+      MetricsEndpoint metrics = new MetricsEndpoint(!roles.contains(Role.API),
+          roles.contains(Role.API) || roles.contains(Role.WORKER));
       app.deploy(roles)
-          .compose(deployed -> app.deploy(new NodeHeartbeat(node, startedAtMs)))
+          .compose(deployed -> app.deploy(metrics))
+          .compose(deployed -> {
+            if (metrics.port() > 0) {
+              node.getJsonObject("ports").put("metrics", metrics.port());
+            }
+            return app.deploy(new NodeHeartbeat(node, startedAtMs));
+          })
           .await();
       LOG.info("Fanout node {} is up with roles {}{}, ports {}{}", node.getString("id"), node.getJsonArray("roles"),
           clusterManager == null ? "" : " in cluster " + clusterManager.getConfig().getClusterName()
@@ -166,6 +181,8 @@ public final class FanoutApp implements AutoCloseable {
     JsonObject ports = new JsonObject();
     if (roles.contains(Role.API)) {
       ports.put("http", settings.integer(Settings.HTTP_PORT));
+      // Prometheus finds /metrics on the API's port; other processes list their own once it is open.
+      ports.put("metrics", settings.integer(Settings.HTTP_PORT));
     }
     if (roles.contains(Role.PROGRESS)) {
       ports.put("progress", settings.integer(Settings.PROGRESS_PORT));
@@ -231,10 +248,16 @@ public final class FanoutApp implements AutoCloseable {
     return roles;
   }
 
-  private static Vertx createVertx(Settings settings, HazelcastClusterManager clusterManager) {
-    VertxOptions options = new VertxOptions();
+  private static Vertx createVertx(Settings settings, HazelcastClusterManager clusterManager, String metricsRegistry) {
+    // Vert.x's own metrics (HTTP, event bus, pools, the Redis client) and the JVM's go to the same
+    // Prometheus registry as Fanout's meters and the Kafka clients'.
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setRegistryName(metricsRegistry));
+    MicrometerMetricsFactory metrics = new MicrometerMetricsFactory(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     if (clusterManager == null) {
-      return Vertx.builder().with(options).build();
+      return Vertx.builder().with(options).withMetrics(metrics).build();
     }
     // With no CLUSTER_HOST the event bus takes the address Hazelcast chose, as containers need.
     String address = ClusterJoin.bindAddress(settings);
@@ -242,7 +265,8 @@ public final class FanoutApp implements AutoCloseable {
       options.getEventBusOptions().setHost(address);
     }
     options.getEventBusOptions().setPort(0);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+    return Vertx.builder().with(options).withMetrics(metrics).withClusterManager(clusterManager).buildClustered()
+        .await();
   }
 
   /** NODE_ID if set; else the Hazelcast node id, so the registry and the cluster agree; else a new one. */

@@ -1,5 +1,7 @@
 package io.fanout.core;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -19,10 +21,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class KafkaSink implements AutoCloseable {
   private final Vertx vertx;
   private final KafkaProducer<String, String> producer;
+  private final KafkaClientMetrics producerMetrics;
 
-  public KafkaSink(Vertx vertx, Map<String, String> config) {
+  /** The producer's own metrics (batch sizes, request latency, errors) go to {@code registry}. */
+  public KafkaSink(Vertx vertx, Map<String, String> config, MeterRegistry registry) {
     this.vertx = vertx;
     this.producer = new KafkaProducer<>(Map.copyOf(config));
+    this.producerMetrics = new KafkaClientMetrics(producer, KafkaClientMeters.kind("producer"));
+    producerMetrics.bindTo(registry);
   }
 
   /** Resolves when every record is acknowledged; fails with the first error. */
@@ -49,13 +55,14 @@ public final class KafkaSink implements AutoCloseable {
   /** Sends what is buffered and waits for it, then closes; on a worker thread. */
   public Future<Void> closeAsync() {
     return vertx.executeBlocking(() -> {
-      producer.close();
+      close();
       return null;
     }, false);
   }
 
   @Override
   public void close() {
+    producerMetrics.close();
     producer.close();
   }
 }

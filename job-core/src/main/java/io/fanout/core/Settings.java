@@ -26,6 +26,13 @@ public final class Settings {
    * names, as {@link KafkaClientSettings} resolved them when the configuration was loaded.
    */
   public static final String KAFKA_CLIENT = "KAFKA_CLIENT";
+  /**
+   * Not a setting of its own: the name under which this process's Vert.x keeps its meter
+   * registry, set at start so that every verticle finds it ({@link FanoutMeters#registry}).
+   */
+  public static final String METRICS_REGISTRY = "METRICS_REGISTRY";
+  public static final String METRICS_PORT = "METRICS_PORT";
+  public static final String METRICS_REFRESH_MS = "METRICS_REFRESH_MS";
   public static final String REDIS_URL = "REDIS_URL";
   public static final String REDIS_TYPE = "REDIS_TYPE";
   public static final String REDIS_MASTER_NAME = "REDIS_MASTER_NAME";

@@ -1,8 +1,12 @@
 package io.fanout.progress;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.FanoutMeters;
 import io.fanout.core.JobId;
 import io.fanout.progress.ProgressStore.Claim;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,13 +36,26 @@ final class ProgressCoalescer {
 
   private final Vertx vertx;
   private final ProgressStore store;
+  private final Counter heard;
+  private final Counter published;
   private final Map<String, Pending> jobs = new HashMap<>();
   private boolean redisFailing;
   private boolean stopped;
 
-  ProgressCoalescer(Vertx vertx, ProgressStore store) {
+  /** Counts into {@code registry} what it hears and what it publishes: the ratio is what coalescing saves. */
+  ProgressCoalescer(Vertx vertx, ProgressStore store, MeterRegistry registry) {
     this.vertx = vertx;
     this.store = store;
+    this.heard = Counter.builder(FanoutMeters.PROGRESS_HEARD)
+        .description("Progress messages heard from workers and lifecycle events").register(registry);
+    this.published = Counter.builder(FanoutMeters.PROGRESS_PUBLISHED)
+        .description("Progress snapshots published to browsers").register(registry);
+    // Registered once per process: a second instance finds the first's, which reads the same two counters.
+    Gauge.builder(FanoutMeters.PROGRESS_COALESCING, heard, counted -> published.count() == 0 ? 0
+            : counted.count() / published.count())
+        .description("Progress messages heard per snapshot published")
+        .strongReference(true)
+        .register(registry);
   }
 
   /** Something happened to the job; {@code lastIndex} is the task it named, or -1. */
@@ -46,6 +63,7 @@ final class ProgressCoalescer {
     if (stopped || !JobId.isWellFormed(jobId)) {
       return;
     }
+    heard.increment();
     Pending job = jobs.computeIfAbsent(jobId, id -> new Pending());
     job.dirty = true;
     if (lastIndex >= 0) {
@@ -97,6 +115,7 @@ final class ProgressCoalescer {
 
   private void publish(String jobId, Pending job, ProgressSnapshot snapshot) {
     vertx.eventBus().publish(Addresses.progress(jobId), snapshot.toJson());
+    published.increment();
     if (ProgressSnapshot.isFinal(snapshot.status())) {
       jobs.remove(jobId);
     } else {

@@ -1,6 +1,7 @@
 package io.fanout.progress;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.FanoutMeters;
 import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
@@ -43,7 +44,7 @@ public class ProgressVerticle extends VerticleBase {
     Settings settings = new Settings(config());
     redis = RedisClients.create(vertx, settings);
     ProgressStore store = new ProgressStore(redis);
-    coalescer = new ProgressCoalescer(vertx, store);
+    coalescer = new ProgressCoalescer(vertx, store, FanoutMeters.registry(settings));
     updates = vertx.eventBus().consumer(Addresses.PROGRESS_UPDATES, this::heard);
     events = vertx.eventBus().consumer(Addresses.EVENTS, this::heard);
     server = vertx.createHttpServer();

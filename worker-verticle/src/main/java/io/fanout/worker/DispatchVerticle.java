@@ -1,6 +1,7 @@
 package io.fanout.worker;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.FanoutMeters;
 import io.fanout.core.Job;
 import io.fanout.core.JobQueue;
 import io.fanout.core.JobQueue.Admission;
@@ -13,6 +14,7 @@ import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
 import io.fanout.core.Task;
 import io.fanout.core.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -45,6 +47,7 @@ public class DispatchVerticle extends VerticleBase {
   private TopicAdmin admin;
   private TopicCreator topicCreator;
   private KafkaSink producer;
+  private MeterRegistry registry;
   private int fanOutsRunning;
   private boolean admitting;
   private boolean stopping;
@@ -57,7 +60,8 @@ public class DispatchVerticle extends VerticleBase {
     store = new JobStore(redis);
     admin = TopicAdmin.create(vertx, settings, owner);
     topicCreator = new TopicCreator(vertx, admin);
-    producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner));
+    registry = FanoutMeters.registry(settings);
+    producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner), registry);
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
     new TopicJanitor(vertx, redis, admin.client(), settings, owner).start();
     long leaseMs = settings.longValue(Settings.LEASE_MS);
@@ -173,7 +177,9 @@ public class DispatchVerticle extends VerticleBase {
           records.add(new ProducerRecord<>(topic, (int) (index % job.partitions()), Long.toString(index),
               items == null ? null : items.get(i)));
         }
-        return producer.sendAll(records);
+        // Counted once Kafka has them, per window: the dispatch rate costs nothing per task.
+        return producer.sendAll(records).onSuccess(sent -> registry.counter(FanoutMeters.TASKS_PRODUCED,
+            FanoutMeters.TAG_TYPE, job.type()).increment(records.size()));
       });
     });
   }

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * in Redis and says which records the transaction must really carry: those of the outcomes
  * counted now, of any counted before but never logged, and the job's end when this round
  * finished it. Once the transaction committed, {@link #announce} marks them logged and tells the
- * job's watchers. The progress verticles hear of a running job's counts as soon as they are
- * counted.
+ * job's watchers (and counts the dead letters it carried). The progress verticles hear of a
+ * running job's counts as soon as they are counted.
  */
 final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
@@ -76,6 +76,17 @@ final class OutcomeRecorder {
       return records;
     }
 
+    /** How many dead-letter records the transaction carries: one per failure it logs. */
+    int deadLetters() {
+      int records = 0;
+      for (Outcome outcome : prepared.outcomes()) {
+        if (!outcome.succeeded() && completion.logs(outcome.task().index())) {
+          records++;
+        }
+      }
+      return records;
+    }
+
     /** The indexes of the tasks whose record the transaction carries: marked logged once it commits. */
     List<Long> toMarkLogged() {
       return prepared.outcomes().stream().map(outcome -> outcome.task().index()).filter(completion::logs).toList();
@@ -96,12 +107,14 @@ final class OutcomeRecorder {
   private final JobStore store;
   private final LiveJobs liveJobs;
   private final String workerId;
+  private final TaskMeters meters;
 
-  OutcomeRecorder(EventBus eventBus, JobStore store, LiveJobs liveJobs, String workerId) {
+  OutcomeRecorder(EventBus eventBus, JobStore store, LiveJobs liveJobs, String workerId, TaskMeters meters) {
     this.eventBus = eventBus;
     this.store = store;
     this.liveJobs = liveJobs;
     this.workerId = workerId;
+    this.meters = meters;
   }
 
   /**
@@ -161,6 +174,10 @@ final class OutcomeRecorder {
   Future<Void> announce(Counted counted) {
     String jobId = counted.prepared().jobId();
     Completion completion = counted.completion();
+    int deadLetters = counted.deadLetters();
+    if (deadLetters > 0) {
+      meters.forType(counted.lastTask().type()).deadLettered(deadLetters);
+    }
     // What is in the log is told whether or not the marks land.
     Future<Void> told = counted.finish() == null ? Future.succeededFuture() : store.saveLastLog(jobId, counted.finish())
         .eventually(() -> {

@@ -8,7 +8,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,25 +32,31 @@ final class TaskRunner {
   private static final int REPORT_EVERY = 64;
   private static final long REPORT_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
+  /** A task type's handler (null if this worker has none) and its meters: one lookup per task finds both. */
+  private record HandledType(TaskHandler handler, TaskMeters.OfType meters) {}
+
   /** A fetched record to run, with where its outcome goes. */
   private record Item(Job job, ConsumerRecord<String, String> record, PartitionWork work, Settled settled) {}
 
   private final Vertx vertx;
   private final WorkerExecutor pool;
   private final int poolSize;
+  private final Map<String, HandledType> handledTypes = new ConcurrentHashMap<>();
   private final TaskHandlers handlers;
+  private final TaskMeters meters;
   private final String workerId;
   private final long retryBaseMs;
   private final long retryMaxMs;
   private final Queue<Item> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicInteger drainers = new AtomicInteger();
 
-  TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskHandlers handlers, String workerId,
-      long retryBaseMs, long retryMaxMs) {
+  TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskHandlers handlers, TaskMeters meters,
+      String workerId, long retryBaseMs, long retryMaxMs) {
     this.vertx = vertx;
     this.pool = pool;
     this.poolSize = poolSize;
     this.handlers = handlers;
+    this.meters = meters;
     this.workerId = workerId;
     this.retryBaseMs = retryBaseMs;
     this.retryMaxMs = retryMaxMs;
@@ -209,26 +217,37 @@ final class TaskRunner {
       LOG.warn("Record at offset {} of {} is not a task; skipped", record.offset(), record.topic());
       return Outcome.notATask(record);
     }
-    TaskHandler handler = handlers.forType(task.type());
-    if (handler == null) {
-      return failed(record, task, "no handler for task type '" + task.type() + "' on " + workerId, attempt);
+    HandledType handled = handledTypes.get(task.type());
+    if (handled == null) {
+      handled = handledTypes.computeIfAbsent(task.type(),
+          type -> new HandledType(handlers.forType(type), meters.forType(type)));
+    }
+    long startedAt = System.nanoTime();
+    if (handled.handler() == null) {
+      return failed(record, task, "no handler for task type '" + task.type() + "' on " + workerId, attempt,
+          handled.meters(), startedAt);
     }
     try {
-      JsonObject result = handler.run(task);
-      Double addsToSum = handler.sumsResults() ? addsToSum(result) : null;
+      JsonObject result = handled.handler().run(task);
+      Double addsToSum = handled.handler().sumsResults() ? addsToSum(result) : null;
+      handled.meters().succeeded(System.nanoTime() - startedAt);
       return new Outcome(record, task, result, null, attempt, addsToSum, System.currentTimeMillis());
     } catch (VirtualMachineError e) {
       if (!(e instanceof StackOverflowError)) {
         throw e;
       }
-      return failed(record, task, "StackOverflowError", attempt);
+      return failed(record, task, "StackOverflowError", attempt, handled.meters(), startedAt);
     } catch (Throwable e) {
       // A handler's bug (an exception, a missing class, a failed assertion) fails its task, never the worker.
-      return failed(record, task, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt);
+      return failed(record, task, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt, handled.meters(),
+          startedAt);
     }
   }
 
-  private static Outcome failed(ConsumerRecord<String, String> record, Task task, String error, int attempt) {
+  private static Outcome failed(ConsumerRecord<String, String> record, Task task, String error, int attempt,
+      TaskMeters.OfType meters, long startedAt) {
+    // The same rule as mayRetry: an attempt short of maxAttempts is tried again.
+    meters.failed(System.nanoTime() - startedAt, attempt < task.maxAttempts());
     return new Outcome(record, task, null, error, attempt, null, System.currentTimeMillis());
   }
 

@@ -1,13 +1,16 @@
 package io.fanout.worker;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.FanoutMeters;
 import io.fanout.core.JobStore;
+import io.fanout.core.KafkaClientMeters;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.RedisClients;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -40,6 +43,8 @@ public class WorkerVerticle extends VerticleBase {
   private LiveJobs liveJobs;
   private WorkerExecutor pool;
   private TaskConsumer consumer;
+  private KafkaClientMeters<KafkaConsumer<String, String>> consumerMeters;
+  private KafkaClientMeters<KafkaProducer<String, String>> producerMeters;
   private boolean pausedByOperator;
 
   @Override
@@ -50,14 +55,18 @@ public class WorkerVerticle extends VerticleBase {
     liveJobs = new LiveJobs(store, LIVE_RECHECK_MS);
     int poolSize = settings.integer(Settings.WORKER_POOL);
     pool = vertx.createSharedWorkerExecutor("fanout-tasks", poolSize);
-    TaskRunner runner = new TaskRunner(vertx, pool, poolSize, TaskHandlers.discover(), workerId,
+    MeterRegistry registry = FanoutMeters.registry(settings);
+    TaskMeters meters = new TaskMeters(registry);
+    TaskRunner runner = new TaskRunner(vertx, pool, poolSize, TaskHandlers.discover(), meters, workerId,
         settings.longValue(Settings.RETRY_BASE_MS), settings.longValue(Settings.RETRY_MAX_MS));
-    OutcomeRecorder recorder = new OutcomeRecorder(vertx.eventBus(), store, liveJobs, workerId);
+    OutcomeRecorder recorder = new OutcomeRecorder(vertx.eventBus(), store, liveJobs, workerId, meters);
     Map<String, Object> consumerConfig =
         Map.copyOf(KafkaClients.consumer(settings, workerId, settings.string(Settings.WORKER_GROUP)));
     Map<String, Object> producerConfig = Map.copyOf(KafkaClients.transactionalProducer(settings, workerId));
+    consumerMeters = KafkaClientMeters.consumers(registry, () -> new KafkaConsumer<String, String>(consumerConfig));
+    producerMeters = KafkaClientMeters.producers(registry, () -> new KafkaProducer<String, String>(producerConfig));
     consumer = new TaskConsumer(vertx.getOrCreateContext(), workerId, runner, liveJobs, recorder,
-        () -> new KafkaConsumer<>(consumerConfig), () -> new KafkaProducer<>(producerConfig),
+        consumerMeters, producerMeters,
         poolSize * settings.integer(Settings.WORKER_QUEUE_PER_THREAD),
         settings.longValue(Settings.COMMIT_INTERVAL_MS), settings.longValue(Settings.DRAIN_TIMEOUT_MS));
     vertx.setPeriodic(FIGURES_MS, tick -> publishFigures());
@@ -78,7 +87,11 @@ public class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.sharedData().getLocalMap(Addresses.WORKER_FIGURES_MAP).remove(workerId);
-    return consumer.stop().eventually(() -> Future.join(pool.close(), redis.close()));
+    return consumer.stop().eventually(() -> {
+      consumerMeters.close();
+      producerMeters.close();
+      return Future.join(pool.close(), redis.close());
+    });
   }
 
   private void onControl(JsonObject command) {

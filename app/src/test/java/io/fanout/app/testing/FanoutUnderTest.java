@@ -114,7 +114,7 @@ public final class FanoutUnderTest implements AutoCloseable {
     app.close();
   }
 
-  private static int freePort() {
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       return socket.getLocalPort();

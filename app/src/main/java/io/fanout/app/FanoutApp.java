@@ -104,8 +104,8 @@ public final class FanoutApp implements AutoCloseable {
       Settings running = new Settings(resolved);
       FanoutApp app = new FanoutApp(running, vertx, kafka, redis);
       JsonObject node = app.describe(roles, clusterManager, startedAtMs);
-      MetricsEndpoint metrics = new MetricsEndpoint(!roles.contains(Role.API),
-          roles.contains(Role.API) || roles.contains(Role.WORKER));
+      // The API's processes keep the cluster-wide gauges: a worker's start and its clients stay lean.
+      MetricsEndpoint metrics = new MetricsEndpoint(!roles.contains(Role.API), roles.contains(Role.API));
       app.deploy(roles)
           .compose(deployed -> app.deploy(metrics))
           .compose(deployed -> {

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Jobs by state, queue depth and active jobs, as gauges. The counts come from the queue in Redis
- * and are cluster-wide (every process shows the same figures); they are read every
+ * and are cluster-wide (every API process shows the same figures); they are read every
  * {@code METRICS_REFRESH_MS}, never during a scrape, which runs on an event loop.
  */
 final class JobGauges {

@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A process's part in Prometheus: once per process, it keeps the cluster-wide gauges (jobs by
- * state, queue depth, per-job consumer lag) fresh, and, in a process without the API (whose port
- * serves {@code /metrics}), serves {@code /metrics} on {@code METRICS_PORT} (0: a free port,
+ * A process's part in Prometheus, deployed once per process: in an API process it keeps the
+ * cluster-wide gauges (jobs by state, queue depth, per-job consumer lag) fresh; in a process
+ * without the API (whose port serves {@code /metrics}) it serves {@code /metrics} on {@code METRICS_PORT} (0: a free port,
  * listed in {@code GET /cluster}; -1: none).
  */
 final class MetricsEndpoint extends VerticleBase {
@@ -39,7 +39,7 @@ final class MetricsEndpoint extends VerticleBase {
 
   /**
    * @param ownPort whether to serve {@code /metrics} on a port of its own
-   * @param clusterGauges whether to read the queue and the lag (a process with Kafka and Redis)
+   * @param clusterGauges whether to read the queue and the lag (a process with the API)
    */
   MetricsEndpoint(boolean ownPort, boolean clusterGauges) {
     this.ownPort = ownPort;

@@ -57,6 +57,7 @@ public final class FanoutApp implements AutoCloseable {
     long startedAtMs = System.currentTimeMillis();
     Settings settings = loadSettings(overrides);
     Set<Role> roles = roles(settings);
+    OpenAccessCheck.verify(settings, roles);
     boolean needsKafka = roles.stream().anyMatch(Role::needsKafka);
     Path dataDir = Path.of(settings.string(Settings.DATA_DIR));
     EmbeddedKafka kafka = null;
@@ -140,7 +141,7 @@ public final class FanoutApp implements AutoCloseable {
     for (Role role : roles) {
       for (Role.Deployment deployment : role.deployments()) {
         // Zero instances leaves one part of a role out, e.g. a process that only dispatches.
-        deployed.add(deploy(deployment.verticle(), settings.integer(deployment.instancesSetting())));
+        deployed.add(deploy(() -> deployment.verticle().apply(roles), settings.integer(deployment.instancesSetting())));
       }
     }
     return Future.all(deployed).mapEmpty();

@@ -6,6 +6,7 @@ import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.app.testing.Tokens;
 import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;

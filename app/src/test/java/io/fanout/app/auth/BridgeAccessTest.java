@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.app.testing.Tokens;
 import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.SockJsBridgeClient.Frame;
 import io.fanout.core.Addresses;

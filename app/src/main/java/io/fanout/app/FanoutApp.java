@@ -99,7 +99,8 @@ public final class FanoutApp implements AutoCloseable {
           .compose(deployed -> app.deploy(new NodeHeartbeat(node, startedAtMs)))
           .await();
       LOG.info("Fanout node {} is up with roles {}{}, ports {}{}", node.getString("id"), node.getJsonArray("roles"),
-          clusterManager == null ? "" : " in cluster " + clusterManager.getConfig().getClusterName()
+          // The configured name: with CLUSTER_SECRET the name Hazelcast uses is the join credential.
+          clusterManager == null ? "" : " in cluster " + clusterName(settings)
               + " at " + node.getString("clusterAddress"),
           node.getJsonObject("ports"),
           roles.contains(Role.API) ? "; the page is at http://" + running.string(Settings.HTTP_HOST) + ":"
@@ -241,6 +242,12 @@ public final class FanoutApp implements AutoCloseable {
     }
     options.getEventBusOptions().setPort(0);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+  }
+
+  private static String clusterName(Settings settings) {
+    String name = settings.optionalString(Settings.CLUSTER_NAME);
+    return (name == null ? "of cluster.xml" : name)
+        + (settings.optionalString(Settings.CLUSTER_SECRET) == null ? "" : " (secret required)");
   }
 
   /** NODE_ID if set; else the Hazelcast node id, so the registry and the cluster agree; else a new one. */

@@ -261,8 +261,7 @@ class AccessControlTest {
   }
 
   private static void awaitStatus(String id, JobState state) {
-    Await.until(() -> bearer(fanout.http().get("/jobs/" + id), Tokens.ADMIN).send().map(HttpResponse::bodyAsJsonObject),
-        job -> state.wireName().equals(job.getString("status")), JOB_TIMEOUT);
+    fanout.awaitStatus(id, state, Tokens.ADMIN, JOB_TIMEOUT);
   }
 
   private static long allJobs() {

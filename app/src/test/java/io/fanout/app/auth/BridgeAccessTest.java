@@ -47,9 +47,7 @@ class BridgeAccessTest {
   }
 
   private static void awaitCompleted(String id) {
-    Await.until(() -> fanout.http().get("/jobs/" + id).bearerTokenAuthentication(Tokens.VIEWER).send()
-            .map(HttpResponse::bodyAsJsonObject),
-        job -> JobState.COMPLETED.wireName().equals(job.getString("status")), JOB_TIMEOUT);
+    fanout.awaitStatus(id, JobState.COMPLETED, Tokens.VIEWER, JOB_TIMEOUT);
   }
 
   @AfterAll

@@ -170,8 +170,7 @@ class DashboardTest {
   }
 
   private static void awaitStatus(String id, JobState state) {
-    Await.until(() -> fanout.http().get("/jobs/" + id).bearerTokenAuthentication(Tokens.ADMIN).send()
-        .map(HttpResponse::bodyAsJsonObject), job -> state.wireName().equals(job.getString("status")), JOB_TIMEOUT);
+    fanout.awaitStatus(id, state, Tokens.ADMIN, JOB_TIMEOUT);
   }
 
   private static int port(String setting) {

@@ -142,11 +142,13 @@ class DashboardTest {
     List<Long> seen = new ArrayList<>();
     browser.waitFor("the job page to show the job completed", driver -> {
       WebElement card = page.jobPageCard();
+      // The state first: once it says completed, the count read after it is the final one.
+      boolean completed = "completed".equals(card.getDomAttribute("data-status"));
       long done = Long.parseLong(card.getDomAttribute("data-done"));
       if (seen.isEmpty() || seen.get(seen.size() - 1) != done) {
         seen.add(done);
       }
-      return "completed".equals(card.getDomAttribute("data-status"));
+      return completed;
     });
     return seen;
   }

@@ -1,7 +1,16 @@
 // Calls to Fanout's HTTP API. Every answer comes back as a value, errors included; only a
 // server that cannot be reached at all throws (Unreachable), so callers can tell "down" from "no".
 
+import { session } from './session.js';
+
 export class Unreachable extends Error {}
+
+/** Set by the page: what to do when the API says the token is missing, unknown or revoked. */
+let onUnauthorized = () => {};
+
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
 
 /**
  * @returns {Promise<{ok: boolean, status: number, body: any, error: ?{code, message, field},
@@ -13,7 +22,7 @@ export async function call(method, path, body) {
     response = await fetch(path, {
       method,
       cache: 'no-store',
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers: { ...session.headers(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
@@ -26,6 +35,9 @@ export async function call(method, path, body) {
     // Not every answer has a JSON body; the status says enough.
   }
   const error = json && typeof json.error === 'object' ? json.error : null;
+  if (response.status === 401) {
+    onUnauthorized();
+  }
   return {
     ok: response.ok,
     status: response.status,
@@ -40,6 +52,9 @@ export async function call(method, path, body) {
 export const api = {
   submit: (job) => call('POST', '/jobs', job),
   job: (id) => call('GET', `/jobs/${encodeURIComponent(id)}`),
+  jobs: (query) => call('GET', `/jobs?${new URLSearchParams(query)}`),
+  failures: (id, from, limit) => call('GET', `/jobs/${encodeURIComponent(id)}/failures?from=${from}&limit=${limit}`),
+  me: () => call('GET', '/me'),
   lastLog: (id) => call('GET', `/jobs/${encodeURIComponent(id)}/log/last`),
   log: (id, from, limit) => call('GET', `/jobs/${encodeURIComponent(id)}/log?from=${from}&limit=${limit}`),
   cancel: (id) => call('DELETE', `/jobs/${encodeURIComponent(id)}`),

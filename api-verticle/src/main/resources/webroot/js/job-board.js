@@ -1,6 +1,7 @@
-// The list of jobs this browser follows: restored from localStorage, fed by live snapshots and
-// by the API, one card per job id whatever the source (no job shown twice, none dropped unless
-// the user dismisses it).
+// A list of job cards fed by live snapshots and by the API, one card per job id whatever the
+// source (no job shown twice). The page has three: the jobs this browser follows (remembered in
+// localStorage, dropped only when the user dismisses one), a page of the dashboard of every job,
+// and the job page; only the first remembers.
 
 import { api, Unreachable } from './api.js';
 import { isFinal, JobCard } from './job-card.js';
@@ -11,8 +12,10 @@ export class JobBoard {
    * @param feed the ProgressFeed that brings snapshots
    * @param onApiReach called with true or false as the API answers or cannot be reached
    */
-  constructor(list, emptyNote, feed, onApiReach) {
+  constructor(list, emptyNote, feed, onApiReach, { remember = true, owner = 'board' } = {}) {
     this.list = list;
+    this.remember = remember;
+    this.owner = owner;
     this.emptyNote = emptyNote;
     this.feed = feed;
     this.onApiReach = onApiReach;
@@ -22,7 +25,7 @@ export class JobBoard {
       cancel: (card) => this.cancel(card),
       retry: (card) => this.retry(card),
       dismiss: (card) => this.dismiss(card),
-      shown: (card) => shelf.rememberShown(card.id, card.remembered()),
+      shown: (card) => this.remember && shelf.rememberShown(card.id, card.remembered()),
     };
     // A running job's rate goes stale when no snapshot comes: redraw now and then to say so.
     window.setInterval(() => this.cards.forEach((card) => card.status === 'running' && card.render()), 1000);
@@ -34,32 +37,46 @@ export class JobBoard {
     shelf.onOtherTabChange((ids) => this.syncWith(ids));
   }
 
-  /** Shows the job (once) and follows it; `known` is what the caller already knows of it. */
-  add(id, known, where = 'start') {
+  /**
+   * Shows the job (once) and follows it; `known` is what the caller already knows of it, and
+   * `job` the API's whole answer for it when the caller has one (a listing), so it is not asked again.
+   */
+  add(id, known, where = 'start', job = null) {
     let card = this.cards.get(id);
     if (card) {
       return card;
     }
-    card = new JobCard(id, known || shelf.lastShown(id), this.actions);
+    card = new JobCard(id, known || (this.remember ? shelf.lastShown(id) : null), this.actions);
+    if (!this.remember) {
+      // Dismissing is forgetting a job this browser follows; a listing shows what the server has.
+      card.dismissButton.remove();
+    }
     this.cards.set(id, card);
     if (where === 'start') {
       this.list.prepend(card.element);
     } else {
       this.list.append(card.element);
     }
-    shelf.add(id);
-    this.emptyNote.hidden = true;
-    if (!isFinal(card.status)) {
-      this.feed.follow(id);
+    if (this.remember) {
+      shelf.add(id);
     }
-    this.refresh(card);
+    this.emptyNote.hidden = true;
+    if (job) {
+      card.applyJob(job);
+    }
+    if (!isFinal(card.status)) {
+      this.feed.follow(id, this.owner);
+    }
+    if (!job) {
+      this.refresh(card);
+    }
     return card;
   }
 
   onSnapshot(snapshot) {
     const card = this.cards.get(snapshot.jobId);
     if (card && card.applySnapshot(snapshot) && isFinal(card.status)) {
-      this.feed.unfollow(card.id);
+      this.feed.unfollow(card.id, this.owner);
       this.refresh(card);
     }
   }
@@ -90,13 +107,13 @@ export class JobBoard {
       if (answer.ok) {
         card.applyJob(answer.body);
         if (isFinal(card.status)) {
-          this.feed.unfollow(card.id);
+          this.feed.unfollow(card.id, this.owner);
         } else {
-          this.feed.follow(card.id);
+          this.feed.follow(card.id, this.owner);
         }
       } else if (answer.status === 404 && !answer.notBuilt) {
         card.markGone();
-        this.feed.unfollow(card.id);
+        this.feed.unfollow(card.id, this.owner);
         return;
       }
       if (!this.lastLogMissing) {
@@ -131,7 +148,7 @@ export class JobBoard {
       if (newId && newId !== card.id && shelf.isJobId(newId)) {
         this.add(newId, { status: 'queued', type: card.state.type, payload: card.state.payload });
       } else {
-        this.feed.follow(card.id);
+        this.feed.follow(card.id, this.owner);
         this.refresh(card);
       }
     }, 'Retrying failed tasks');
@@ -139,13 +156,20 @@ export class JobBoard {
 
   dismiss(card) {
     this.remove(card.id);
-    shelf.remove(card.id);
+    if (this.remember) {
+      shelf.remove(card.id);
+    }
+  }
+
+  /** Every card off the list, as a new page of a listing comes. */
+  clear() {
+    [...this.cards.keys()].forEach((id) => this.remove(id));
   }
 
   remove(id) {
     const card = this.cards.get(id);
     if (card) {
-      this.feed.unfollow(id);
+      this.feed.unfollow(id, this.owner);
       card.element.remove();
       this.cards.delete(id);
     }

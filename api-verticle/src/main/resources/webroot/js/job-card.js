@@ -76,7 +76,7 @@ export class JobCard {
 
   /** GET /jobs/<id> (or the job a cancel answered with). */
   applyJob(job) {
-    for (const field of ['type', 'payload', 'result', 'error', 'startedAt', 'finishedAt']) {
+    for (const field of ['type', 'payload', 'result', 'error', 'createdAt', 'startedAt', 'finishedAt', 'submittedBy']) {
       if (job[field] !== undefined) {
         this.state[field] = job[field];
       }
@@ -122,7 +122,8 @@ export class JobCard {
 
   build() {
     this.title = el('span', { class: 'job-title' });
-    this.idLabel = el('span', { class: 'job-id', title: this.id }, this.id.slice(0, 8));
+    this.idLabel = el('a', { class: 'job-id', title: this.id, href: `#/jobs/${this.id}` }, this.id.slice(0, 8));
+    this.owner = el('span', { class: 'job-owner' });
     this.badge = el('span', { class: 'state' });
     this.cancelButton = el('button', { type: 'button', class: 'cancel', onclick: () => this.actions.cancel(this) }, 'Cancel');
     this.retryButton = el('button', { type: 'button', class: 'retry', onclick: () => this.actions.retry(this) }, 'Retry failed');
@@ -142,7 +143,7 @@ export class JobCard {
     this.lastLogLine = el('p', { class: 'last-log' }, el('span', { class: 'label' }, 'Last: '), this.lastLogText);
     this.messageLine = el('p', { class: 'job-message', role: 'alert' });
     this.element = el('li', { class: 'job', 'data-job-id': this.id },
-      el('div', { class: 'job-head' }, this.title, this.idLabel, this.badge,
+      el('div', { class: 'job-head' }, this.title, this.idLabel, this.owner, this.badge,
         el('div', { class: 'job-actions' }, this.cancelButton, this.retryButton, this.logButton, this.dismissButton)),
       this.payloadLine, this.bar,
       el('div', { class: 'figures' }, this.doneText, this.failedText, this.rateText, this.etaText),
@@ -161,6 +162,7 @@ export class JobCard {
     this.element.dataset.seq = String(s.seq);
 
     setText(this.title, s.type || 'job');
+    setText(this.owner, s.submittedBy ? `by ${s.submittedBy}` : '');
     setText(this.badge, known ? s.status : 'loading');
     this.badge.dataset.status = s.status;
     setText(this.payloadLine, s.payload && Object.keys(s.payload).length > 0 ? format.json(s.payload, 240) : '');

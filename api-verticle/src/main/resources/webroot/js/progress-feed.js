@@ -3,6 +3,8 @@
 // jobs the page follows and subscribes to them again on every new connection; the bridge then
 // sends each job's current snapshot at once, so nothing that happened meanwhile is missed.
 
+import { session } from './session.js';
+
 const EVENTS_ADDRESS = 'jobs.events';
 const progressAddress = (jobId) => `jobs.progress.${jobId}`;
 
@@ -13,12 +15,13 @@ export class ProgressFeed {
    */
   constructor(listeners) {
     this.listeners = listeners;
-    this.followed = new Set();
+    /** Per job, who on the page wants it (the board, the dashboard, the job page). */
+    this.followed = new Map();
     this.handlers = new Map();
     this.bus = null;
   }
 
-  /** Connects to the bridge, e.g. http://host:8081/eventbus; jobs followed before are subscribed then. */
+  /** Connects to the bridge, e.g. https://host/eventbus; jobs followed before are subscribed then. */
   start(url) {
     // The client's own reconnect loop, with short delays: a restarted server is found in seconds.
     this.bus = new EventBus(url, {
@@ -26,6 +29,8 @@ export class ProgressFeed {
       vertxbus_reconnect_delay_max: 2000,
     });
     this.bus.enableReconnect(true);
+    // The bridge checks the token on every subscription, as the API does on every call.
+    this.bus.defaultHeaders = session.headers();
     this.bus.onopen = () => {
       // Handlers belong to one connection: the client forgets them when it reconnects.
       this.handlers.clear();
@@ -34,7 +39,7 @@ export class ProgressFeed {
           this.listeners.onEvent(message.body);
         }
       });
-      this.followed.forEach((jobId) => this.subscribe(jobId));
+      this.followed.forEach((owners, jobId) => this.subscribe(jobId));
       this.listeners.onState('live');
     };
     this.bus.onclose = () => {
@@ -51,14 +56,25 @@ export class ProgressFeed {
     return this.bus !== null && this.bus.state === EventBus.OPEN;
   }
 
-  follow(jobId) {
-    this.followed.add(jobId);
+  follow(jobId, owner = 'board') {
+    if (!this.followed.has(jobId)) {
+      this.followed.set(jobId, new Set());
+    }
+    this.followed.get(jobId).add(owner);
     if (this.isLive() && !this.handlers.has(jobId)) {
       this.subscribe(jobId);
     }
   }
 
-  unfollow(jobId) {
+  /** Stops following for this owner; the subscription ends when no one on the page wants it. */
+  unfollow(jobId, owner = 'board') {
+    const owners = this.followed.get(jobId);
+    if (owners) {
+      owners.delete(owner);
+      if (owners.size > 0) {
+        return;
+      }
+    }
     this.followed.delete(jobId);
     const handler = this.handlers.get(jobId);
     this.handlers.delete(jobId);

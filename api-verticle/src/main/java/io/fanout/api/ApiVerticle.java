@@ -12,7 +12,10 @@ import io.fanout.core.RedisClients;
 import io.fanout.core.RedisHealth;
 import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
+import io.fanout.core.auth.AccessRole;
+import io.fanout.core.auth.Authenticator;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -55,6 +58,18 @@ public class ApiVerticle extends VerticleBase {
   private RedisHealth redisHealth;
   private KafkaHealth kafkaHealth;
   private HttpServer server;
+  private Access access;
+  private TokenRoutes tokens;
+  /** The bridge to serve at /eventbus on this origin, or null when the progress role runs elsewhere. */
+  private final BridgeMount bridge;
+
+  public ApiVerticle() {
+    this(null);
+  }
+
+  public ApiVerticle(BridgeMount bridge) {
+    this.bridge = bridge;
+  }
 
   @Override
   public Future<?> start() {
@@ -69,6 +84,8 @@ public class ApiVerticle extends VerticleBase {
     producer = KafkaProducer.create(vertx, producerConfig);
     JobQueue queue = new JobQueue(redis, ReplicaAck.from(settings));
     kafkaHealth = new KafkaHealth(vertx.getOrCreateContext(), kafkaOwnAdmin, queue, HEALTH_TIMEOUT_MS);
+    access = new Access(Authenticator.from(settings, redis));
+    tokens = new TokenRoutes(access.authenticator());
     jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer);
     upload = new NdjsonUpload(jobs, queue, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
@@ -90,22 +107,37 @@ public class ApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    Handler<RoutingContext> viewer = access.require(AccessRole.VIEWER);
+    Handler<RoutingContext> submitter = access.require(AccessRole.SUBMITTER);
+    Handler<RoutingContext> admin = access.require(AccessRole.ADMIN);
+    if (bridge != null) {
+      // Before the body handler below: the bridge's fallback transports bring their own, smaller one.
+      bridge.mount(vertx, router, redis, access.authenticator());
+    }
+    // Checked before any body is read, so a refused submission leaves nothing behind.
+    router.post("/jobs").handler(submitter);
     // Streamed uploads first: the body handler below would otherwise read them whole.
     router.post("/jobs").consumes(NdjsonUpload.TYPE).handler(upload::handle);
     router.route().handler(BodyHandler.create(false).setBodyLimit(settings.longValue(Settings.MAX_BODY_BYTES)));
     router.post("/jobs").handler(jobs::submit);
-    router.get("/jobs").handler(jobs::list);
-    router.get("/jobs/:id").handler(jobs::find);
-    router.patch("/jobs/:id").handler(jobs::patch);
-    router.delete("/jobs/:id").handler(jobs::delete);
-    router.get("/jobs/:id/log/last").handler(jobs::lastLog);
-    router.get("/jobs/:id/log").handler(this::logPage);
-    router.get("/jobs/:id/failures").handler(jobs::failures);
-    router.post("/jobs/:id/retry-failed").handler(jobs::retryFailed);
-    router.post("/workers/pause").handler(ctx -> jobs.pauseWorkers(ctx, true));
-    router.post("/workers/resume").handler(ctx -> jobs.pauseWorkers(ctx, false));
-    router.get("/stats").handler(jobs::stats);
-    router.get("/cluster").handler(cluster::list);
+    router.get("/jobs").handler(viewer).handler(jobs::list);
+    router.get("/jobs/:id").handler(viewer).handler(jobs::find);
+    // Changing a job needs a submitter; JobRoutes then checks that it is the caller's own (or an admin's).
+    router.patch("/jobs/:id").handler(submitter).handler(jobs::patch);
+    router.delete("/jobs/:id").handler(submitter).handler(jobs::delete);
+    router.get("/jobs/:id/log/last").handler(viewer).handler(jobs::lastLog);
+    router.get("/jobs/:id/log").handler(viewer).handler(this::logPage);
+    router.get("/jobs/:id/failures").handler(viewer).handler(jobs::failures);
+    router.post("/jobs/:id/retry-failed").handler(submitter).handler(jobs::retryFailed);
+    router.post("/workers/pause").handler(admin).handler(ctx -> jobs.pauseWorkers(ctx, true));
+    router.post("/workers/resume").handler(admin).handler(ctx -> jobs.pauseWorkers(ctx, false));
+    router.get("/stats").handler(viewer).handler(jobs::stats);
+    router.get("/cluster").handler(viewer).handler(cluster::list);
+    router.get("/me").handler(viewer).handler(tokens::me);
+    router.get("/tokens").handler(admin).handler(tokens::list);
+    router.post("/tokens").handler(admin).handler(tokens::create);
+    router.delete("/tokens/:name").handler(admin).handler(tokens::revoke);
+    // Open: load balancers probe health without a token, and the page must load to sign in.
     router.get("/health").handler(this::health);
     // Prometheus text of this process's registry: Fanout's meters and the Vert.x, Kafka and JVM ones.
     router.get("/metrics").handler(PrometheusScrapingHandler.create(FanoutMeters.registryName(settings)));
@@ -130,9 +162,22 @@ public class ApiVerticle extends VerticleBase {
         .onFailure(ctx::fail);
   }
 
-  /** Where the page finds the progress bridge: the same host, on the bridge's port. */
+  /**
+   * Where the page finds the progress bridge: on this origin when this process serves it, else
+   * at PROGRESS_PUBLIC_URL, else (neither) on this host at PROGRESS_PORT, as a bare two-port setup
+   * on one machine has it. And whether the page must ask for a token.
+   */
   private void uiConfig(RoutingContext ctx) {
-    Json.reply(ctx, 200, new JsonObject().put("progressPort", settings.integer(Settings.PROGRESS_PORT)));
+    JsonObject config = new JsonObject()
+        .put("authRequired", access.authenticator().required())
+        .put("progressPort", settings.integer(Settings.PROGRESS_PORT));
+    String publicUrl = settings.optionalString(Settings.PROGRESS_PUBLIC_URL);
+    if (bridge != null) {
+      config.put("bridgeUrl", "/eventbus");
+    } else if (publicUrl != null) {
+      config.put("bridgeUrl", publicUrl.replaceAll("/+$", "") + "/eventbus");
+    }
+    Json.reply(ctx, 200, config);
   }
 
   /**

@@ -12,6 +12,7 @@ import io.fanout.core.NoSuchJobException;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
+import io.fanout.core.auth.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -72,7 +73,7 @@ final class JobRoutes {
    * earlier job when the idempotency key was already used.
    */
   Future<Void> accept(RoutingContext ctx, String jobId, Job.Spec spec, String idempotencyKey) {
-    Job job = Job.accepted(jobId, spec, Instant.now());
+    Job job = Job.accepted(jobId, spec, Instant.now(), Access.caller(ctx).name());
     return queue.enqueue(job, idempotencyKey, settings.longValue(Settings.IDEMPOTENCY_TTL_MS))
         .compose(enqueued -> {
           if (enqueued.duplicate()) {
@@ -105,9 +106,11 @@ final class JobRoutes {
             + "failed, cancelled");
       }
     }
+    // Any type may be asked for: jobs of a type no longer in TASK_TYPES are still listed.
+    String type = ctx.queryParams().get("type");
     int limit = (int) Json.queryNumber(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
     long before = Json.queryNumber(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
-    store.list(status, limit, before)
+    store.list(status, type, limit, before)
         .onSuccess(page -> Json.reply(ctx, 200, new JsonObject()
             .put("jobs", new JsonArray(page.jobs().stream().map(Job::toJson).toList()))
             .put("next", page.next())))
@@ -139,7 +142,7 @@ final class JobRoutes {
         ? (int) JobRequest.wholeNumber(body, "priority", 0, JobRequest.MIN_PRIORITY, JobRequest.MAX_PRIORITY)
         : null;
     JobState target = wanted;
-    existing(id)
+    changeable(ctx, id)
         .compose(job -> {
           if (target != null && target != JobState.CANCELLED) {
             // Clients may only cancel; every other change is the system's to make.
@@ -159,7 +162,7 @@ final class JobRoutes {
 
   void delete(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    existing(id)
+    changeable(ctx, id)
         .compose(job -> cancel(id))
         .compose(done -> store.find(id))
         .onSuccess(job -> Json.reply(ctx, 200, job.toJson()))
@@ -191,7 +194,7 @@ final class JobRoutes {
   /** Queues a failed job's failed tasks to run again, through admission like any job. */
   void retryFailed(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    existing(id)
+    changeable(ctx, id)
         .compose(job -> queue.retryFailed(id))
         .onSuccess(retried -> {
           vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "retry").put("jobId", id));
@@ -230,6 +233,15 @@ final class JobRoutes {
     return store.find(id).compose(job -> job == null
         ? Future.failedFuture(new NoSuchJobException(id))
         : Future.succeededFuture(job));
+  }
+
+  /** The job, if the caller may change it: a submitter its own jobs, an admin any (else 403). */
+  private Future<Job> changeable(RoutingContext ctx, String id) {
+    Caller caller = Access.caller(ctx);
+    return existing(id).compose(job -> caller.mayChangeJobOf(job.submittedBy())
+        ? Future.succeededFuture(job)
+        : Future.failedFuture(Access.forbidden("job " + id + " was submitted by another token; only an admin may"
+            + " change it")));
   }
 
   /**

@@ -6,6 +6,11 @@ import com.hazelcast.config.NetworkConfig;
 import io.fanout.core.Settings;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.net.UnknownHostException;
 import java.util.List;
 
@@ -17,6 +22,7 @@ import java.util.List;
 public final class ClusterJoin {
   /** Hazelcast binds every interface unless told otherwise, even with one interface named. */
   public static final String BIND_ANY = "hazelcast.socket.bind.any";
+  static final String LOG_DETAILS = "hazelcast.logging.details.enabled";
 
   private ClusterJoin() {}
 
@@ -26,6 +32,12 @@ public final class ClusterJoin {
     String name = settings.optionalString(Settings.CLUSTER_NAME);
     if (name != null) {
       config.setClusterName(name);
+    }
+    String secret = settings.optionalString(Settings.CLUSTER_SECRET);
+    if (secret != null) {
+      config.setClusterName(keyedName(config.getClusterName(), secret));
+      // Hazelcast prefixes its log lines with the cluster name, which is now what admits a node.
+      config.setProperty(LOG_DETAILS, "false");
     }
     NetworkConfig network = config.getNetworkConfig();
     int port = settings.integer(Settings.CLUSTER_PORT);
@@ -49,6 +61,22 @@ public final class ClusterJoin {
       config.setProperty(BIND_ANY, "false");
     }
     return config;
+  }
+
+  /**
+   * The cluster name a node with CLUSTER_SECRET joins under: the name and an HMAC of it keyed by
+   * the secret. Open-source Hazelcast admits a member whose cluster name matches and checks no
+   * credential, so the secret goes into the name; the secret itself never leaves the process
+   * (only its HMAC is on the wire), and a node without it, or with another, is refused.
+   */
+  static String keyedName(String name, String secret) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return name + "." + HexFormat.of().formatHex(mac.doFinal(name.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JVM has HmacSHA256", e);
+    }
   }
 
   /**

@@ -62,6 +62,7 @@ public final class FanoutApp implements AutoCloseable {
     long startedAtMs = System.currentTimeMillis();
     Settings settings = loadSettings(overrides);
     Set<Role> roles = roles(settings);
+    OpenAccessCheck.verify(settings, roles);
     boolean needsKafka = roles.stream().anyMatch(Role::needsKafka);
     Path dataDir = Path.of(settings.string(Settings.DATA_DIR));
     EmbeddedKafka kafka = null;
@@ -116,7 +117,8 @@ public final class FanoutApp implements AutoCloseable {
           })
           .await();
       LOG.info("Fanout node {} is up with roles {}{}, ports {}{}", node.getString("id"), node.getJsonArray("roles"),
-          clusterManager == null ? "" : " in cluster " + clusterManager.getConfig().getClusterName()
+          // The configured name: with CLUSTER_SECRET the name Hazelcast uses is the join credential.
+          clusterManager == null ? "" : " in cluster " + clusterName(settings)
               + " at " + node.getString("clusterAddress"),
           node.getJsonObject("ports"),
           roles.contains(Role.API) ? "; the page is at http://" + running.string(Settings.HTTP_HOST) + ":"
@@ -158,7 +160,7 @@ public final class FanoutApp implements AutoCloseable {
     for (Role role : roles) {
       for (Role.Deployment deployment : role.deployments()) {
         // Zero instances leaves one part of a role out, e.g. a process that only dispatches.
-        deployed.add(deploy(deployment.verticle(), settings.integer(deployment.instancesSetting())));
+        deployed.add(deploy(() -> deployment.verticle().apply(roles), settings.integer(deployment.instancesSetting())));
       }
     }
     return Future.all(deployed).mapEmpty();
@@ -267,6 +269,12 @@ public final class FanoutApp implements AutoCloseable {
     options.getEventBusOptions().setPort(0);
     return Vertx.builder().with(options).withMetrics(metrics).withClusterManager(clusterManager).buildClustered()
         .await();
+  }
+
+  private static String clusterName(Settings settings) {
+    String name = settings.optionalString(Settings.CLUSTER_NAME);
+    return (name == null ? "of cluster.xml" : name)
+        + (settings.optionalString(Settings.CLUSTER_SECRET) == null ? "" : " (secret required)");
   }
 
   /** NODE_ID if set; else the Hazelcast node id, so the registry and the cluster agree; else a new one. */

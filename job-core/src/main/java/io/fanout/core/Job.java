@@ -11,6 +11,7 @@ import java.util.Map;
  *
  * @param itemized whether the tasks come from a dataset ({@code items}) rather than a count
  * @param runAt when a delayed job may start, or null for a job that may start at once
+ * @param submittedBy the name of the token that submitted it, or null when authentication was off
  */
 public record Job(
     String id,
@@ -30,7 +31,8 @@ public record Job(
     Instant runAt,
     Instant startedAt,
     Instant updatedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    String submittedBy) {
 
   /** What a client asks for; the queue turns it into a stored job. */
   public record Spec(
@@ -54,10 +56,10 @@ public record Job(
   }
 
   /** A job that has just been accepted and not yet queued. */
-  public static Job accepted(String id, Spec spec, Instant now) {
+  public static Job accepted(String id, Spec spec, Instant now, String submittedBy) {
     Instant runAt = spec.delayMs() > 0 ? now.plusMillis(spec.delayMs()) : null;
     return new Job(id, spec.type(), JobState.QUEUED, spec.payload(), spec.total(), 0, 0, spec.itemized(),
-        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null);
+        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy);
   }
 
   /** The fields written when the job is first stored; counters and timestamps move later in scripts. */
@@ -78,6 +80,9 @@ public record Job(
     hash.put("updatedAt", Long.toString(updatedAt.toEpochMilli()));
     if (runAt != null) {
       hash.put("runAt", Long.toString(runAt.toEpochMilli()));
+    }
+    if (submittedBy != null) {
+      hash.put("submittedBy", submittedBy);
     }
     return hash;
   }
@@ -101,7 +106,8 @@ public record Job(
         instant(hash.get("runAt")),
         instant(hash.get("startedAt")),
         instant(hash.get("updatedAt")),
-        instant(hash.get("finishedAt")));
+        instant(hash.get("finishedAt")),
+        hash.get("submittedBy"));
   }
 
   /** The API's view: timestamps in ISO-8601, absent fields left out. */
@@ -124,6 +130,7 @@ public record Job(
     putIfPresent(json, "startedAt", startedAt);
     putIfPresent(json, "updatedAt", updatedAt);
     putIfPresent(json, "finishedAt", finishedAt);
+    putIfPresent(json, "submittedBy", submittedBy);
     return json;
   }
 

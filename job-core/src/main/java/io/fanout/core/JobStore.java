@@ -64,17 +64,28 @@ public final class JobStore {
         .map(hash -> hash.isEmpty() ? null : Job.fromHash(hash));
   }
 
+  /** How many index entries one listing reads at most when it filters by type. */
+  static final int MAX_SCANNED = 2000;
+
   /** Some jobs, and the cursor of the page after them (null on the last page). */
   public record Page(List<Job> jobs, Long next) {}
 
   /**
-   * A page of jobs, newest first, in one state or in any: those that arrived before the
-   * cursor {@code before} (exclusive; {@link Long#MAX_VALUE} for the first page).
+   * A page of jobs, newest first, in one state or in any, of one type or of any: those that
+   * arrived before the cursor {@code before} (exclusive; {@link Long#MAX_VALUE} for the first
+   * page). The indexes are by state only, so a type is filtered here, reading the index a page at
+   * a time; a page may hold fewer than {@code limit} jobs (with a cursor to go on) once
+   * {@link #MAX_SCANNED} ids were read, so that a rare type cannot make one call read every job.
    */
-  public Future<Page> list(JobState status, int limit, long before) {
+  public Future<Page> list(JobState status, String type, int limit, long before) {
     String index = status == null ? RedisKeys.ALL_JOBS : RedisKeys.byStatus(status);
+    return scan(index, type, limit, before, new ArrayList<>(), 0);
+  }
+
+  private Future<Page> scan(String index, String type, int limit, long before, List<Job> found, int scanned) {
+    int want = limit - found.size();
     Request page = Request.cmd(Command.ZRANGE).arg(index).arg("(" + before).arg("-inf")
-        .arg("BYSCORE").arg("REV").arg("LIMIT").arg(0).arg(limit).arg("WITHSCORES");
+        .arg("BYSCORE").arg("REV").arg("LIMIT").arg(0).arg(want).arg("WITHSCORES");
     return redis.send(page).compose(reply -> {
       List<String> ids = new ArrayList<>();
       long last = 0;
@@ -90,13 +101,24 @@ public final class JobStore {
           last = (long) Double.parseDouble(entry.toString());
         }
       }
-      Long next = ids.size() == limit ? last : null;
+      boolean more = ids.size() == want;
+      long cursor = last;
       // One read per job, not a batch: on Redis Cluster the jobs live on different shards.
       List<Future<Job>> jobs = ids.stream().map(this::find).toList();
-      return Future.all(jobs).map(all -> new Page(jobs.stream()
-          .map(Future::result)
-          .filter(Objects::nonNull)
-          .toList(), next));
+      return Future.all(jobs).compose(all -> {
+        jobs.stream()
+            .map(Future::result)
+            .filter(job -> job != null && (type == null || type.equals(job.type())))
+            .forEach(found::add);
+        int read = scanned + ids.size();
+        if (!more || found.size() == limit) {
+          return Future.succeededFuture(new Page(List.copyOf(found), more ? cursor : null));
+        }
+        if (read >= MAX_SCANNED) {
+          return Future.succeededFuture(new Page(List.copyOf(found), cursor));
+        }
+        return scan(index, type, limit, cursor, found, read);
+      });
     });
   }
 

@@ -62,6 +62,16 @@ public final class RedisKeys {
   /** Sorted set of the ids of the nodes that heartbeat (score: start time); see {@link NodeRegistry}. */
   public static final String NODES = "{nodes}:index";
 
+  /**
+   * Hash of the tokens made through the API, by name: each entry's role, creation time and
+   * SHA-256 (never the token). Tag {@code {auth}}: with {@link #TOKENS_BY_HASH} on one slot, so
+   * creating and revoking change both in one script.
+   */
+  public static final String TOKENS = "{auth}:tokens";
+
+  /** The same tokens by their SHA-256, so a request's token is found in one read. */
+  public static final String TOKENS_BY_HASH = "{auth}:tokens:by-hash";
+
   private static final String BY_STATUS = QUEUE + "jobs:status:";
   private static final String NODE = "{nodes}:node:";
 

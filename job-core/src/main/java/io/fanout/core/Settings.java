@@ -89,6 +89,10 @@ public final class Settings {
   public static final String NODE_HEARTBEAT_FILE = "NODE_HEARTBEAT_FILE";
   public static final String EMBEDDED_KAFKA_PORT = "EMBEDDED_KAFKA_PORT";
   public static final String EMBEDDED_REDIS_PORT = "EMBEDDED_REDIS_PORT";
+  public static final String AUTH_TOKENS = "AUTH_TOKENS";
+  public static final String AUTH_TOKENS_FILE = "AUTH_TOKENS_FILE";
+  public static final String PROGRESS_PUBLIC_URL = "PROGRESS_PUBLIC_URL";
+  public static final String CLUSTER_SECRET = "CLUSTER_SECRET";
 
   private final JsonObject values;
 

@@ -1,6 +1,8 @@
 package io.fanout.progress;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.auth.AccessRole;
+import io.fanout.core.auth.Authenticator;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -16,8 +18,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rules of the browsers' bridge beyond its address filter: nothing comes in (no send, no
- * publish, not even a reply), a socket never gets a progress snapshot older than one it already
- * has, and a browser that subscribes to a job gets the job's current snapshot at once.
+ * publish, not even a reply), a subscription needs a token of role viewer or above (sent as the
+ * register frame's {@code Authorization} header) when authentication is on, a socket never gets a
+ * progress snapshot older than one it already has, and a browser that subscribes to a job gets
+ * the job's current snapshot at once.
+ *
+ * <p>Every viewer may follow every job: the dashboard is an operator's view of the whole system,
+ * and roles differ in what they may change, not in what they may read.
  */
 final class BrowserBridge implements Handler<BridgeEvent> {
   private static final Logger LOG = LoggerFactory.getLogger(BrowserBridge.class);
@@ -30,11 +37,13 @@ final class BrowserBridge implements Handler<BridgeEvent> {
       .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.EVENTS));
 
   private final ProgressStore store;
+  private final Authenticator authenticator;
   /** Per open socket, the sequence number of the last snapshot it got, per progress address. */
   private final Map<SockJSSocket, Map<String, Long>> delivered = new HashMap<>();
 
-  BrowserBridge(ProgressStore store) {
+  BrowserBridge(ProgressStore store, Authenticator authenticator) {
     this.store = store;
+    this.authenticator = authenticator;
   }
 
   static boolean isPermitted(String address) {
@@ -50,7 +59,7 @@ final class BrowserBridge implements Handler<BridgeEvent> {
         LOG.debug("Refused {} from a browser to {}", event.type(), address);
         event.complete(false);
       }
-      case REGISTER -> event.complete(isPermitted(address));
+      case REGISTER -> authorize(event, address);
       case REGISTERED -> {
         event.complete(true);
         sendCurrentSnapshot(socket, address);
@@ -73,6 +82,31 @@ final class BrowserBridge implements Handler<BridgeEvent> {
       }
       default -> event.complete(true);
     }
+  }
+
+  /**
+   * Checked once, when the browser subscribes: a token revoked later stops new subscriptions,
+   * not the ones already open.
+   */
+  private void authorize(BridgeEvent event, String address) {
+    if (!isPermitted(address)) {
+      event.complete(false);
+      return;
+    }
+    JsonObject headers = event.getRawMessage().getJsonObject("headers");
+    String authorization = headers == null ? null : headers.getString("Authorization");
+    authenticator.authenticate(authorization)
+        .map(caller -> caller != null && caller.may(AccessRole.VIEWER))
+        .onSuccess(allowed -> {
+          if (!allowed) {
+            LOG.debug("Refused a subscription to {} without a viewer's token", address);
+          }
+          event.complete(allowed);
+        })
+        .onFailure(failure -> {
+          LOG.warn("Refused a subscription to {}: tokens could not be read ({})", address, failure.toString());
+          event.complete(false);
+        });
   }
 
   /** Whichever node the browser is on, its subscription starts from what Redis says now. */

@@ -4,6 +4,7 @@ import io.fanout.core.Addresses;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
+import io.fanout.core.auth.Authenticator;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -11,10 +12,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.ext.web.handler.sockjs.SockJSHandler;
-import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public class ProgressVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressVerticle.class);
-
-  /** The SockJS client for its iframe fallback, served here rather than from a CDN. */
-  static final String CLIENT_LIBRARY_PATH = "/bridge-client/sockjs.min.js";
-
-  /** Browsers only send register and ping frames; a fallback transport posts them in small bodies. */
-  private static final long MAX_FRAME_BYTES = 16 * 1024;
 
   private Redis redis;
   private ProgressCoalescer coalescer;
@@ -49,7 +40,7 @@ public class ProgressVerticle extends VerticleBase {
     events = vertx.eventBus().consumer(Addresses.EVENTS, this::heard);
     server = vertx.createHttpServer();
     return Future.all(updates.completion(), events.completion())
-        .compose(registered -> server.requestHandler(router(store))
+        .compose(registered -> server.requestHandler(router(settings))
             .listen(settings.integer(Settings.PROGRESS_PORT), settings.string(Settings.HTTP_HOST)))
         .onSuccess(listening -> LOG.info("Progress bridge listening on http://{}:{}/eventbus",
             settings.string(Settings.HTTP_HOST), listening.actualPort()));
@@ -62,16 +53,9 @@ public class ProgressVerticle extends VerticleBase {
         .eventually(redis::close);
   }
 
-  private Router router(ProgressStore store) {
+  private Router router(Settings settings) {
     Router router = Router.router(vertx);
-    SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
-        .setLibraryURL(CLIENT_LIBRARY_PATH)
-        .setInsertJSESSIONID(false);
-    // The XHR fallback transports (when WebSockets are blocked) post frames: they need a body handler.
-    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_FRAME_BYTES));
-    router.route("/eventbus/*")
-        .subRouter(SockJSHandler.create(vertx, sockJs).bridge(BrowserBridge.OPTIONS, new BrowserBridge(store)));
-    router.get("/bridge-client/*").handler(StaticHandler.create("bridge-client"));
+    BridgeRoutes.mount(vertx, router, redis, Authenticator.from(settings, redis));
     return router;
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.app.testing.Tokens;
 import io.fanout.core.Settings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -37,10 +38,13 @@ class OpenApiContractTest {
   private static OpenAPIContract contract;
   private static ResponseValidator validator;
   private final Set<String> exercised = new HashSet<>();
+  /** The token calls carry: an admin's, which may call everything, until the refusals are checked. */
+  private String token = Tokens.ADMIN;
 
   @BeforeAll
   static void start() {
-    fanout = FanoutUnderTest.onSharedBackends(new JsonObject().put(Settings.REDIS_URL, SharedBackends.redisUrl(2)));
+    fanout = FanoutUnderTest.onSharedBackends(new JsonObject().put(Settings.REDIS_URL, SharedBackends.redisUrl(2))
+        .put(Settings.AUTH_TOKENS, Tokens.AUTH_TOKENS));
     HttpResponse<Buffer> document = fanout.get("/openapi.yaml");
     assertThat(document.statusCode()).isEqualTo(200);
     JsonObject published = new JsonObject(new Yaml().<Map<String, Object>>load(document.bodyAsString()));
@@ -59,8 +63,7 @@ class OpenApiContractTest {
   @Test
   @DisplayName("every documented operation answers as documented")
   void everyOperationMatches() {
-    JsonObject finished = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 20), Duration.ofSeconds(60));
-    String done = finished.getString("id");
+    String done = runToEnd(new JsonObject().put("type", "count").put("count", 20));
     String delayed = call("submitJob", HttpMethod.POST, "/jobs", new JsonObject().put("type", "count").put("count", 5)
         .put("delayMs", 60_000).put("idempotencyKey", "contract-" + System.nanoTime()), 202)
         .bodyAsJsonObject().getString("jobId");
@@ -86,13 +89,29 @@ class OpenApiContractTest {
     call("getFailures", HttpMethod.GET, "/jobs/" + done + "/failures", null, 200);
     call("getFailures", HttpMethod.GET, "/jobs/" + done + "/failures?limit=0", null, 400);
     call("retryFailed", HttpMethod.POST, "/jobs/" + done + "/retry-failed", null, 409);
-    JsonObject failedJob = fanout.runToEnd(new JsonObject().put("type", "fail").put("count", 2).put("maxAttempts", 1)
-        .put("payload", new JsonObject().put("p", 1)), Duration.ofSeconds(60));
-    call("getFailures", HttpMethod.GET, "/jobs/" + failedJob.getString("id") + "/failures", null, 200);
-    call("retryFailed", HttpMethod.POST, "/jobs/" + failedJob.getString("id") + "/retry-failed", null, 202);
+    String failedJob = runToEnd(new JsonObject().put("type", "fail").put("count", 2).put("maxAttempts", 1)
+        .put("payload", new JsonObject().put("p", 1)));
+    call("getFailures", HttpMethod.GET, "/jobs/" + failedJob + "/failures", null, 200);
+    call("retryFailed", HttpMethod.POST, "/jobs/" + failedJob + "/retry-failed", null, 202);
     call("pauseWorkers", HttpMethod.POST, "/workers/pause", null, 200);
     call("resumeWorkers", HttpMethod.POST, "/workers/resume", null, 200);
     call("getHealth", HttpMethod.GET, "/health", null, 200);
+    call("getMe", HttpMethod.GET, "/me", null, 200);
+    String name = "contract-" + System.nanoTime();
+    call("createToken", HttpMethod.POST, "/tokens", new JsonObject().put("name", name).put("role", "viewer"), 201);
+    call("createToken", HttpMethod.POST, "/tokens", new JsonObject().put("name", name).put("role", "viewer"), 409);
+    call("createToken", HttpMethod.POST, "/tokens", new JsonObject().put("name", name).put("role", "owner"), 400);
+    call("listTokens", HttpMethod.GET, "/tokens", null, 200);
+    call("revokeToken", HttpMethod.DELETE, "/tokens/" + name, null, 200);
+    call("revokeToken", HttpMethod.DELETE, "/tokens/" + name, null, 404);
+    // The refusals are part of the contract too: without a token, and with a role too low.
+    token = null;
+    call("listJobs", HttpMethod.GET, "/jobs", null, 401);
+    call("getMe", HttpMethod.GET, "/me", null, 401);
+    token = Tokens.VIEWER;
+    call("pauseWorkers", HttpMethod.POST, "/workers/pause", null, 403);
+    call("submitJob", HttpMethod.POST, "/jobs", new JsonObject().put("type", "count").put("count", 1), 403);
+    call("listTokens", HttpMethod.GET, "/tokens", null, 403);
 
     Set<String> documented = contract.getPaths().stream()
         .flatMap(path -> path.getOperations().stream())
@@ -101,8 +120,18 @@ class OpenApiContractTest {
     assertThat(exercised).as("operations this test calls").containsExactlyInAnyOrderElementsOf(documented);
   }
 
+  /** Submits as the admin and waits, asking the API, for the job's end; its id. */
+  private String runToEnd(JsonObject job) {
+    String id = call("submitJob", HttpMethod.POST, "/jobs", job, 202).bodyAsJsonObject().getString("jobId");
+    fanout.awaitFinal(id, token, Duration.ofSeconds(60));
+    return id;
+  }
+
   private HttpResponse<Buffer> call(String operationId, HttpMethod method, String path, JsonObject body, int status) {
     var request = fanout.http().request(method, path);
+    if (token != null) {
+      request.bearerTokenAuthentication(token);
+    }
     HttpResponse<Buffer> response = Await.result(body == null ? request.send() : request.sendJsonObject(body));
     assertThat(response.statusCode()).as("%s %s: %s", method, path, response.bodyAsString()).isEqualTo(status);
     ValidatableResponse answer = ValidatableResponse.create(response.statusCode(), response.body(),

@@ -8,6 +8,7 @@ import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
+import io.fanout.core.JobState;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.redis.client.Command;
@@ -41,6 +42,7 @@ final class JobProgress {
 
   /** Waits until at least {@code done} tasks are counted, the job still running. */
   void awaitDone(long done) {
+    // A job still queued (not yet admitted) is waited for too: only a final state ends the wait early.
     JsonObject job = Await.until(this::poll, polled -> polled != null && (polled.getLong("done") >= done
         || JobState.fromWire(polled.getString("status")).isFinal()), Duration.ofSeconds(120));
     assertThat(job.getString("status")).as("the job still runs when the outage begins").isEqualTo("running");

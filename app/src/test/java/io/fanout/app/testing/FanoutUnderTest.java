@@ -105,8 +105,22 @@ public final class FanoutUnderTest implements AutoCloseable {
    * event bus, so this asks the API until the job is in a final state.
    */
   public JsonObject awaitFinal(String jobId, Duration timeout) {
-    return Await.until(() -> http.get("/jobs/" + jobId).send().map(HttpResponse::bodyAsJsonObject),
-        job -> JobState.fromWire(job.getString("status")).isFinal(), timeout);
+    return awaitFinal(jobId, null, timeout);
+  }
+
+  /** The same, asking with {@code token} (null: none, as with authentication off). */
+  public JsonObject awaitFinal(String jobId, String token, Duration timeout) {
+    return Await.until(() -> {
+      var request = http.get("/jobs/" + jobId);
+      return (token == null ? request : request.bearerTokenAuthentication(token)).send()
+          .map(HttpResponse::bodyAsJsonObject);
+    }, job -> JobState.fromWire(job.getString("status")).isFinal(), timeout);
+  }
+
+  /** Waits, asking the API with {@code token} (a viewer's will do), until the job is in {@code state}. */
+  public JsonObject awaitStatus(String jobId, JobState state, String token, Duration timeout) {
+    return Await.until(() -> http.get("/jobs/" + jobId).bearerTokenAuthentication(token).send()
+        .map(HttpResponse::bodyAsJsonObject), job -> state.wireName().equals(job.getString("status")), timeout);
   }
 
   @Override

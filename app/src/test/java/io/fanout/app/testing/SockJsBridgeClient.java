@@ -63,7 +63,13 @@ public final class SockJsBridgeClient implements AutoCloseable {
   }
 
   public void register(String address) {
-    send(new JsonObject().put("type", "register").put("address", address).put("headers", new JsonObject()));
+    register(address, null);
+  }
+
+  /** Registers as vertx-eventbus.js does with a bearer token in the frame's headers (none when null). */
+  public void register(String address, String token) {
+    JsonObject headers = token == null ? new JsonObject() : new JsonObject().put("Authorization", "Bearer " + token);
+    send(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
   }
 
   public void unregister(String address) {

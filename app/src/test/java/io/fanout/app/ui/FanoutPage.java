@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 /** The web UI as a user sees it: the new-job form, the job cards, the connection badge. */
 final class FanoutPage {
@@ -35,12 +36,68 @@ final class FanoutPage {
     browser.onEveryPage(DONE_RECORDER);
   }
 
-  /** A first visit: nothing remembered from earlier tests. */
+  /** A first visit: nothing remembered from earlier tests; shows the jobs this browser follows. */
   void openFresh() {
+    openSignedOut();
+    awaitConnection("live");
+    showOnly("mine");
+  }
+
+  /** A first visit with nothing remembered, before any sign-in. */
+  void openSignedOut() {
     browser.open(url);
     browser.script("window.localStorage.clear(); window.sessionStorage.clear();");
     browser.reload();
-    awaitConnection("live");
+  }
+
+  /** Types the token into the sign-in form and waits until the page says who is signed in. */
+  void signIn(String token) {
+    browser.waitFor("the sign-in form", driver -> browser.find("#sign-in").isDisplayed());
+    fill("#token-input", token);
+    browser.find("#sign-in-submit").click();
+    browser.waitFor("the page to say who is signed in", driver -> browser.find("#signed-in").isDisplayed());
+  }
+
+  /** The dashboard's scope: "all" (every job) or "mine" (this browser's). */
+  void showOnly(String scope) {
+    new Select(browser.find("#filter-scope")).selectByValue(scope);
+  }
+
+  /** Filters the dashboard by status ("" for any). */
+  void filterStatus(String status) {
+    new Select(browser.find("#filter-status")).selectByValue(status);
+  }
+
+  /** The ids on the dashboard's current page, newest first. */
+  @SuppressWarnings("unchecked")
+  List<String> dashboardIds() {
+    // Read in one script: the dashboard redraws its page as jobs come and go, which would leave
+    // elements found one call earlier stale.
+    return (List<String>) browser.script(
+        "return [...document.querySelectorAll('#all-job-list > li.job')].map((card) => card.dataset.jobId);");
+  }
+
+  WebElement dashboardCard(String jobId) {
+    return browser.find("#all-job-list > li.job[data-job-id='" + jobId + "']");
+  }
+
+  /** Follows the job's link from the dashboard to its page. */
+  void openJobPage(String jobId) {
+    browser.waitFor("a click on the link of job " + jobId, driver -> {
+      try {
+        dashboardCard(jobId).findElement(org.openqa.selenium.By.cssSelector("a.job-id")).click();
+        return true;
+      } catch (org.openqa.selenium.StaleElementReferenceException redrawn) {
+        // The dashboard redrew its page between finding the link and clicking it: find it again.
+        return false;
+      }
+    });
+    browser.waitFor("the page of job " + jobId, driver -> browser.find("#job-page").isDisplayed()
+        && !browser.findAll("#job-page-card > li.job[data-job-id='" + jobId + "']").isEmpty());
+  }
+
+  WebElement jobPageCard() {
+    return browser.find("#job-page-card > li.job");
   }
 
   void reload() {

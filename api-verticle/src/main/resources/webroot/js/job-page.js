@@ -1,0 +1,73 @@
+// One job on a page of its own (#/jobs/<id>): its card with progress, rate and ETA, the log
+// pager open, its timeline (created, started, finished) and its failures, with Retry on the card.
+
+import { api, Unreachable } from './api.js';
+import { el, setText } from './dom.js';
+import * as format from './format.js';
+import { JobBoard } from './job-board.js';
+
+const FAILURES_SHOWN = 50;
+
+export class JobPage {
+  constructor(feed, onApiReach) {
+    this.onApiReach = onApiReach;
+    this.section = document.getElementById('job-page');
+    this.timeline = document.getElementById('job-timeline');
+    this.failures = document.getElementById('job-failures');
+    this.failuresNote = document.getElementById('job-failures-note');
+    this.board = new JobBoard(document.getElementById('job-page-card'), el('p'), feed, onApiReach,
+      { remember: false, owner: 'page' });
+    this.id = null;
+  }
+
+  /** Shows the job, or hides the page when `id` is null (the dashboard is shown instead). */
+  show(id) {
+    this.board.clear();
+    this.id = id;
+    this.section.hidden = id == null;
+    if (id == null) {
+      return;
+    }
+    const card = this.board.add(id, null, 'end');
+    card.toggleLog();
+    this.refresh();
+  }
+
+  /** A job's lifecycle event or final snapshot: the timeline and failures may have moved. */
+  onChange(jobId) {
+    if (jobId === this.id) {
+      this.refresh();
+    }
+  }
+
+  async refresh() {
+    const id = this.id;
+    try {
+      const [job, failures] = await Promise.all([api.job(id), api.failures(id, 0, FAILURES_SHOWN)]);
+      this.onApiReach(true);
+      if (id !== this.id || !job.ok) {
+        return;
+      }
+      this.showTimeline(job.body);
+      this.showFailures(failures.ok ? failures.body.failures : []);
+    } catch (e) {
+      if (!(e instanceof Unreachable)) {
+        throw e;
+      }
+      this.onApiReach(false);
+    }
+  }
+
+  showTimeline(job) {
+    this.timeline.replaceChildren(...[['Created', job.createdAt], ['Started', job.startedAt],
+      ['Finished', job.finishedAt]].map(([label, at]) => el('div', { 'data-step': label.toLowerCase() },
+      el('dt', {}, label), el('dd', {}, at ? new Date(at).toLocaleString() : '–'))));
+  }
+
+  showFailures(failures) {
+    this.failures.replaceChildren(...failures.map((failure) => el('tr', {},
+      el('td', {}, format.count(failure.index)), el('td', {}, failure.error ?? ''),
+      el('td', {}, failure.attempts ?? ''))));
+    setText(this.failuresNote, failures.length === 0 ? 'No task failed for good.' : '');
+  }
+}

@@ -9,6 +9,7 @@ import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A dataset far bigger than the API's heap goes through Kafka, not Redis: streamed as ndjson to an
@@ -43,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(SharedBackends.class)
 @DisplayName("A 200 MB dataset runs through an API with a 256 MB heap while Redis holds only metadata")
 class DatasetMemoryTest {
+  private static final Logger LOG = LoggerFactory.getLogger(DatasetMemoryTest.class);
   private static final int ITEMS = 200_000;
   /** Each item is about this long: 200,000 of them make about 200 MB. */
   private static final int ITEM_CHARS = 1000;
@@ -100,8 +104,15 @@ class DatasetMemoryTest {
 
         // The topics go after TOPIC_RETENTION_MS, and with them the bitmaps; the summary stays.
         Await.until(() -> Future.succeededFuture(kafka.topicsOf(jobId)), java.util.Set::isEmpty, Duration.ofSeconds(60));
-        Await.until(() -> Future.succeededFuture(usedMemory(redis)), used -> used - start < MB, Duration.ofSeconds(30));
+        long freed = Await.until(() -> Future.succeededFuture(usedMemory(redis)), used -> used - start < MB,
+            Duration.ofSeconds(30));
         vertx.cancelTimer(sampler);
+        long summary = Await.result(redis.send(Request.cmd(Command.MEMORY).arg("USAGE").arg(RedisKeys.job(jobId))))
+            .toLong();
+        // The figures README quotes ("Redis memory"): read them from this line of the test's output.
+        LOG.info("Redis used_memory for a {}-item, {}-byte dataset job: start {} B, peak during upload +{} B, peak "
+            + "during the job +{} B, after its data is freed +{} B; its summary (MEMORY USAGE of the job hash) {} B",
+            ITEMS, Files.size(dataset), start, peakDuringUpload - start, peakOverall - start, freed - start, summary);
         assertThat(get(http, apiPort, jobId).getLong("done")).as("the summary outlives the job's data").isEqualTo(ITEMS);
       } finally {
         api.close();

@@ -152,6 +152,10 @@ class MetricsEndpointTest {
     assertThat(countBuckets).extracting(Sample::value).as("cumulative").isSorted();
     assertThat(parsed.families()).extracting(Family::name)
         .contains("fanout_tasks_done", "fanout_tasks_failed", "fanout_task_retries", "fanout_dlq_writes");
+
+    PrometheusText onApi = PrometheusText.parse(scrape(api.app().settings().integer(Settings.HTTP_PORT)));
+    assertThat(onApi.family("fanout_jobs").orElseThrow().type()).isEqualTo("gauge");
+    assertThat(onApi.family("fanout_tasks_produced").orElseThrow().type()).isEqualTo("counter");
   }
 
   @Test

@@ -135,7 +135,7 @@ class JobValidationTest {
   @MethodSource("refusals")
   @DisplayName("refused, named, and not stored")
   void refused(Case refusal) {
-    long keysBefore = redis.dbSize();
+    long keysBefore = storedKeys();
 
     HttpResponse<Buffer> response = send(refusal);
 
@@ -145,7 +145,7 @@ class JobValidationTest {
     assertThat(error.getString("code")).isEqualTo(refusal.code());
     assertThat(error.getString("message")).isNotBlank();
     assertThat(error.getString("field")).isEqualTo(refusal.field());
-    assertThat(redis.dbSize()).as("keys in Redis after the refusal").isEqualTo(keysBefore);
+    assertThat(storedKeys()).as("keys in Redis after the refusal").isEqualTo(keysBefore);
     assertThat(redis.keys("upload:*")).as("staged items left behind").isEmpty();
   }
 
@@ -167,5 +167,13 @@ class JobValidationTest {
 
   private static Case request(String name, HttpMethod method, String path, int status, String code) {
     return new Case(name, method, path, null, null, status, code, null);
+  }
+
+  /**
+   * Keys of jobs and the queue. The node's heartbeat (re)writes its registry keys every second,
+   * whatever the request; a slow first request (meters made on first use) may straddle a beat.
+   */
+  private static long storedKeys() {
+    return redis.keys("*").stream().filter(key -> !key.startsWith("{nodes}:")).count();
   }
 }

@@ -1,5 +1,6 @@
-package io.fanout.core;
+package io.fanout.worker;
 
+import io.fanout.core.PartitionLeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * a burst of small jobs gets its topics in a few requests instead of one each. Used on one
  * verticle's context.
  */
-public final class TopicCreator {
+final class TopicCreator {
   private static final int LEADER_WAIT_ATTEMPTS = 100;
   private static final long LEADER_WAIT_STEP_MS = 20;
 
@@ -28,7 +29,7 @@ public final class TopicCreator {
   private List<Request> waiting = new ArrayList<>();
   private boolean creating;
 
-  public TopicCreator(Vertx vertx, TopicAdmin admin) {
+  TopicCreator(Vertx vertx, TopicAdmin admin) {
     this.vertx = vertx;
     this.admin = admin;
   }
@@ -37,7 +38,7 @@ public final class TopicCreator {
    * Resolves once the topics (name to partition count) exist, created now or before (a resumed
    * fan-out), and every partition has a leader.
    */
-  public Future<Void> create(Map<String, Integer> topics) {
+  Future<Void> create(Map<String, Integer> topics) {
     Promise<Void> ready = Promise.promise();
     waiting.add(new Request(topics, ready));
     createWaiting();

@@ -10,6 +10,7 @@ final class ApiError extends RuntimeException {
   private final int status;
   private final String code;
   private final String field;
+  private long retryAfterSeconds;
 
   ApiError(int status, String code, String message, String field) {
     super(message, null, false, false);
@@ -24,6 +25,16 @@ final class ApiError extends RuntimeException {
 
   static ApiError notFound(String message) {
     return new ApiError(404, "not_found", message, null);
+  }
+
+  /** The same refusal, telling the client when to try again (a {@code Retry-After} header). */
+  ApiError retryAfter(long seconds) {
+    this.retryAfterSeconds = seconds;
+    return this;
+  }
+
+  long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   int status() {

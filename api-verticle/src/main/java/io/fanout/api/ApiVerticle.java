@@ -3,7 +3,13 @@ package io.fanout.api;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.JobQueue;
+import io.fanout.core.JobRetention;
 import io.fanout.core.JobStore;
+import io.fanout.core.KafkaSink;
+import io.fanout.core.StagingLedger;
+import io.fanout.core.StaleUploads;
+import io.fanout.core.TopicAdmin;
+import io.fanout.core.TopicCreator;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.NoSuchJobException;
 import io.fanout.core.SubmissionInProgressException;
@@ -38,7 +44,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API and the web UI. A job is stored and queued in Redis and answered {@code 202}
- * before any Kafka work happens; dispatchers are nudged on the event bus so they need not wait
+ * before any Kafka work happens but the staging of a dataset's items; dispatchers are nudged on the event bus so they need not wait
  * for their next poll. Every refusal is a 4xx with a JSON error; nothing a client sends is a 500.
  */
 public class ApiVerticle extends VerticleBase {
@@ -49,7 +55,9 @@ public class ApiVerticle extends VerticleBase {
 
   private Settings settings;
   private Redis redis;
+  private TopicAdmin topicAdmin;
   private KafkaAdminClient kafkaAdmin;
+  private KafkaSink stagingSink;
   private KafkaProducer<String, String> producer;
   private JobRoutes jobs;
   private NdjsonUpload upload;
@@ -77,8 +85,10 @@ public class ApiVerticle extends VerticleBase {
     String clientId = "api-" + UUID.randomUUID();
     redis = RedisClients.create(vertx, settings);
     redisHealth = new RedisHealth(redis, settings);
-    AdminClient kafkaOwnAdmin = AdminClient.create(Map.copyOf(KafkaClients.admin(settings, clientId)));
-    kafkaAdmin = KafkaAdminClient.create(vertx, kafkaOwnAdmin);
+    topicAdmin = TopicAdmin.create(vertx, settings, clientId);
+    AdminClient kafkaOwnAdmin = topicAdmin.kafka();
+    kafkaAdmin = topicAdmin.client();
+    stagingSink = new KafkaSink(vertx, KafkaClients.producer(settings, clientId + "-staging"), FanoutMeters.registry(settings));
     Map<String, String> producerConfig = KafkaClients.producer(settings, clientId);
     producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, PRODUCER_MAX_BLOCK_MS);
     producer = KafkaProducer.create(vertx, producerConfig);
@@ -86,8 +96,12 @@ public class ApiVerticle extends VerticleBase {
     kafkaHealth = new KafkaHealth(vertx.getOrCreateContext(), kafkaOwnAdmin, queue, HEALTH_TIMEOUT_MS);
     access = new Access(Authenticator.from(settings, redis));
     tokens = new TokenRoutes(access.authenticator());
-    jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer);
-    upload = new NdjsonUpload(jobs, queue, settings);
+    StagingLedger ledger = new StagingLedger(redis);
+    DatasetStaging staging = new DatasetStaging(settings, new TopicCreator(vertx, topicAdmin), stagingSink, ledger,
+        new StaleUploads(ledger, topicAdmin));
+    jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer, staging,
+        new JobRetention(redis, topicAdmin));
+    upload = new NdjsonUpload(jobs, staging, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
     cluster = new ClusterRoutes(new NodeRegistry(redis, settings.longValue(Settings.NODE_TTL_MS)),
         settings.optionalString(Settings.NODE_ID));
@@ -102,7 +116,7 @@ public class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return Future.join(server.close(), producer.close(), kafkaAdmin.close(), redis.close());
+    return Future.join(server.close(), producer.close(), stagingSink.closeAsync(), topicAdmin.close(), redis.close());
   }
 
   private Router router() {
@@ -230,6 +244,9 @@ public class ApiVerticle extends VerticleBase {
 
   private static void reply(RoutingContext ctx, ApiError error) {
     if (!ctx.response().ended()) {
+      if (error.retryAfterSeconds() > 0) {
+        ctx.response().putHeader("Retry-After", Long.toString(error.retryAfterSeconds()));
+      }
       Json.reply(ctx, error.status(), error.toJson());
     }
   }

@@ -6,6 +6,7 @@ import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.Job;
 import io.fanout.core.JobId;
 import io.fanout.core.JobQueue;
+import io.fanout.core.JobRetention;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.fanout.core.NoSuchJobException;
@@ -30,7 +31,7 @@ import java.util.Set;
 
 /** The {@code /jobs} resource: submit, read, list, change, cancel. */
 final class JobRoutes {
-  /** Items go to Redis in pushes of this many, so no single command carries a whole dataset. */
+  /** Items go to the staging topic in batches of this many: one budget check and one acknowledgement each. */
   static final int STAGING_CHUNK = 1000;
   private static final int DEFAULT_PAGE = 20;
   private static final int MAX_PAGE = 100;
@@ -43,15 +44,19 @@ final class JobRoutes {
   private final JobRequest jobRequest;
   private final KafkaProducer<String, String> producer;
   private final Redis redis;
+  private final DatasetStaging staging;
+  private final JobRetention retention;
 
   JobRoutes(Vertx vertx, Settings settings, Redis redis, JobStore store, JobQueue queue,
-      KafkaProducer<String, String> producer) {
+      KafkaProducer<String, String> producer, DatasetStaging staging, JobRetention retention) {
     this.vertx = vertx;
     this.redis = redis;
     this.settings = settings;
     this.store = store;
     this.queue = queue;
     this.producer = producer;
+    this.staging = staging;
+    this.retention = retention;
     this.jobRequest = new JobRequest(settings);
   }
 
@@ -63,21 +68,38 @@ final class JobRoutes {
     Submission submission = jobRequest.parse(Json.bodyObject(ctx));
     String jobId = JobId.next();
     JsonArray items = submission.items();
-    Future<Void> staged = items == null ? Future.succeededFuture() : stage(jobId, items, 0);
-    staged.compose(done -> accept(ctx, jobId, submission.spec(), submission.idempotencyKey()))
-        .onFailure(failure -> queue.discardStaged(jobId).onComplete(discarded -> ctx.fail(failure)));
+    if (items == null) {
+      accept(ctx, jobId, submission.spec(), submission.idempotencyKey(), null).onFailure(ctx::fail);
+      return;
+    }
+    List<String> texts = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      texts.add(io.vertx.core.json.Json.encode(items.getValue(i)));
+    }
+    long bytes = texts.stream().mapToLong(text -> text.length() + 1L).sum();
+    staging.open(jobId, bytes).onFailure(ctx::fail).onSuccess(upload -> {
+      Future<Void> written = Future.succeededFuture();
+      for (int from = 0; from < texts.size(); from += STAGING_CHUNK) {
+        List<String> chunk = texts.subList(from, Math.min(texts.size(), from + STAGING_CHUNK));
+        written = upload.write(chunk);
+      }
+      written.compose(done -> accept(ctx, jobId, submission.spec(), submission.idempotencyKey(), upload))
+          .onFailure(failure -> upload.discard().onComplete(discarded -> ctx.fail(failure)));
+    });
   }
 
   /**
    * Queues a job whose items, if any, are staged, and answers: 202 for a new job, 200 with the
-   * earlier job when the idempotency key was already used.
+   * earlier job when the idempotency key was already used (this upload's staging is then dropped).
    */
-  Future<Void> accept(RoutingContext ctx, String jobId, Job.Spec spec, String idempotencyKey) {
+  Future<Void> accept(RoutingContext ctx, String jobId, Job.Spec spec, String idempotencyKey,
+      DatasetStaging.Upload upload) {
     Job job = Job.accepted(jobId, spec, Instant.now(), Access.caller(ctx).name());
     return queue.enqueue(job, idempotencyKey, settings.longValue(Settings.IDEMPOTENCY_TTL_MS))
         .compose(enqueued -> {
           if (enqueued.duplicate()) {
-            return store.find(enqueued.jobId()).map(earlier -> {
+            Future<Void> dropped = upload == null ? Future.succeededFuture() : upload.discard();
+            return dropped.compose(none -> store.find(enqueued.jobId())).map(earlier -> {
               Json.reply(ctx, 200, accepted(earlier).put("duplicate", true));
               return null;
             });
@@ -160,8 +182,28 @@ final class JobRoutes {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * Cancels a queued or running job; with {@code ?purge=true}, forgets a finished one now: its
+   * topics, its data in Redis and its place in every index (204). A job not finished is refused
+   * (409): purging it would pull its data from under the workers running it.
+   */
   void delete(RoutingContext ctx) {
     String id = ctx.pathParam("id");
+    String purge = ctx.queryParams().get("purge");
+    if (purge != null && !purge.equals("true") && !purge.equals("false")) {
+      throw ApiError.invalid("purge", "purge is true or false, not '" + purge + "'");
+    }
+    if ("true".equals(purge)) {
+      changeable(ctx, id)
+          .compose(job -> job.status().isFinal()
+              ? retention.purge(id)
+              : Future.failedFuture(new ApiError(409, "job_not_finished", "job " + id + " is "
+                  + job.status().wireName() + "; only a finished job can be purged. Cancel it first (DELETE /jobs/"
+                  + id + " without purge), then purge it", "purge")))
+          .onSuccess(purged -> ctx.response().setStatusCode(204).end())
+          .onFailure(ctx::fail);
+      return;
+    }
     changeable(ctx, id)
         .compose(job -> cancel(id))
         .compose(done -> store.find(id))
@@ -266,18 +308,6 @@ final class JobRoutes {
     });
   }
 
-  private Future<Void> stage(String jobId, JsonArray items, int from) {
-    if (from >= items.size()) {
-      return Future.succeededFuture();
-    }
-    int to = Math.min(items.size(), from + STAGING_CHUNK);
-    List<String> chunk = new ArrayList<>(to - from);
-    for (int i = from; i < to; i++) {
-      chunk.add(io.vertx.core.json.Json.encode(items.getValue(i)));
-    }
-    return queue.stageItems(jobId, chunk, settings.longValue(Settings.STAGING_TTL_MS))
-        .compose(done -> stage(jobId, items, to));
-  }
 
   private static JsonObject accepted(Job job) {
     return new JsonObject()

@@ -2,7 +2,6 @@ package io.fanout.api;
 
 import io.fanout.api.JobRequest.Submission;
 import io.fanout.core.JobId;
-import io.fanout.core.JobQueue;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -16,21 +15,21 @@ import java.util.List;
 
 /**
  * {@code POST /jobs} as {@code application/x-ndjson}: the first line is the job, each further
- * line one item. Lines are read as they arrive and pushed to Redis a chunk at a time while the
- * request is paused, so memory stays bounded whatever the size of the dataset. Until the last
- * line is in, the items sit in a staging list that the queue takes over, or that is dropped
- * (and would expire) if the upload is refused or cut off.
+ * line one item. Lines are read as they arrive and written to the job's staging topic in Kafka a
+ * chunk at a time; the request is paused while two chunks are unacknowledged, so memory stays
+ * bounded whatever the size of the dataset. An upload refused or cut off has its topic deleted
+ * (or, if this process dies, swept after {@code UPLOAD_GRACE_MS}); see {@link DatasetStaging}.
  */
 final class NdjsonUpload {
   static final String TYPE = "application/x-ndjson";
 
   private final JobRoutes jobs;
-  private final JobQueue queue;
+  private final DatasetStaging staging;
   private final Settings settings;
 
-  NdjsonUpload(JobRoutes jobs, JobQueue queue, Settings settings) {
+  NdjsonUpload(JobRoutes jobs, DatasetStaging staging, Settings settings) {
     this.jobs = jobs;
-    this.queue = queue;
+    this.staging = staging;
     this.settings = settings;
   }
 
@@ -47,8 +46,7 @@ final class NdjsonUpload {
     private final int maxItemBytes = settings.integer(Settings.MAX_ITEM_BYTES);
     private final String jobId = JobId.next();
     private List<String> chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
-    // Pushes run one after another: a list's order is the tasks' order.
-    private Future<Void> pushes = Future.succeededFuture();
+    private DatasetStaging.Upload upload;
     private int pendingChunks;
     private RecordParser lines;
     private Submission header;
@@ -61,10 +59,20 @@ final class NdjsonUpload {
     }
 
     /**
-     * The parser is fed by hand rather than wrapping the request: it would resume the request
-     * whenever it runs out of lines, and only this upload knows when Redis has caught up.
+     * Opens the upload (refused at once if its announced size passes the staging budget), then
+     * reads the body. The parser is fed by hand rather than wrapping the request: it would resume
+     * the request whenever it runs out of lines, and only this upload knows when Kafka has caught up.
      */
     void start() {
+      String length = ctx.request().getHeader("Content-Length");
+      long announced = 0;
+      try {
+        announced = length == null ? 0 : Long.parseLong(length.trim());
+      } catch (NumberFormatException e) {
+        // A malformed length is HTTP's business; the budget is then checked as the body arrives.
+      }
+      // The handlers go on now (Vert.x Web wants them before this handler returns); the request
+      // stays paused, as the router hands it over, until the upload has its topic.
       lines = RecordParser.newDelimited("\n").maxRecordSize(maxItemBytes);
       lines.exceptionHandler(this::fail);
       lines.handler(this::onLine);
@@ -74,7 +82,15 @@ final class NdjsonUpload {
         lines.handle(Buffer.buffer("\n"));
         finish();
       });
-      ctx.request().resume();
+      staging.open(jobId, announced).onSuccess(opened -> {
+        upload = opened;
+        if (failed) {
+          // Cut off while the topic was being made: fail() found nothing to discard yet.
+          opened.discard();
+        } else {
+          ctx.request().resume();
+        }
+      }).onFailure(this::fail);
     }
 
     private void onLine(Buffer raw) {
@@ -108,15 +124,14 @@ final class NdjsonUpload {
       }
     }
 
-    /** Queues the current chunk for Redis; reading waits while too many chunks are pending. */
+    /** Sends the current chunk to the staging topic; reading waits while too many chunks are pending. */
     private void push() {
       List<String> pushed = chunk;
       chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
       if (++pendingChunks >= MAX_PENDING_CHUNKS) {
         ctx.request().pause();
       }
-      pushes = pushes
-          .compose(previous -> queue.stageItems(jobId, pushed, settings.longValue(Settings.STAGING_TTL_MS)))
+      upload.write(pushed)
           .onSuccess(pushedNow -> {
             if (--pendingChunks < MAX_PENDING_CHUNKS && !failed) {
               ctx.request().resume();
@@ -140,8 +155,8 @@ final class NdjsonUpload {
       if (!chunk.isEmpty()) {
         push();
       }
-      pushes
-          .compose(pushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey()))
+      upload.written()
+          .compose(pushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey(), upload))
           .onFailure(this::fail);
     }
 
@@ -156,7 +171,8 @@ final class NdjsonUpload {
       if (ctx.request().version() != HttpVersion.HTTP_2) {
         ctx.response().putHeader("Connection", "close");
       }
-      pushes.eventually(() -> queue.discardStaged(jobId)).onComplete(discarded -> ctx.fail(reported));
+      Future<Void> discarded = upload == null ? Future.succeededFuture() : upload.discard();
+      discarded.onComplete(done -> ctx.fail(reported));
     }
 
     private ApiError itemTooLarge() {

@@ -26,6 +26,10 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>a submission is on the intake list until it is queued; one left there past the grace
  *       time was never answered 202, and {@link #repair} deletes what it stored;</li>
+ *   <li>a dataset's upload is on the uploads list ({@link StagingLedger}) from before its staging
+ *       topic is created until its job is queued (project.lua takes it off in the same step as
+ *       the intake list); an upload silent past the grace time and not on the intake list never
+ *       became a job, and the sweep of stopped uploads deletes its topic, then its entry;</li>
  *   <li>a cancel, a new priority or a retry is recorded as unsettled before it is made, and
  *       {@link #repair} takes any such change still recorded after the grace time into the queue;</li>
  *   <li>a job's end is made by the worker that counts its last task, and {@link #repair} takes
@@ -82,23 +86,8 @@ public final class JobQueue {
   }
 
   /**
-   * Appends items to a job's upload before the job exists. The staging list expires unless the
-   * job is stored in time, so an upload cut off halfway leaves nothing behind for long.
-   */
-  public Future<Void> stageItems(String jobId, List<String> jsonItems, long stagingTtlMs) {
-    Request push = Request.cmd(Command.RPUSH).arg(RedisKeys.stagedItems(jobId));
-    jsonItems.forEach(push::arg);
-    Request expire = Request.cmd(Command.PEXPIRE).arg(RedisKeys.stagedItems(jobId)).arg(stagingTtlMs);
-    return redis.batch(List.of(push, expire)).mapEmpty();
-  }
-
-  /** Drops an upload that was refused. */
-  public Future<Void> discardStaged(String jobId) {
-    return redis.send(Request.cmd(Command.DEL).arg(RedisKeys.stagedItems(jobId))).mapEmpty();
-  }
-
-  /**
-   * Stores the job and queues it, taking over its staged items if it has any. With an
+   * Stores the job and queues it; a dataset's items are in its staging topic already, and its
+   * upload must still be in flight ({@link StagingLedger}). With an
    * idempotency key already used, nothing is stored and the earlier job's id comes back; with one
    * whose submission is still under way, the call fails with {@link SubmissionInProgressException}.
    */
@@ -107,7 +96,7 @@ public final class JobQueue {
         ? Future.succeededFuture(new Enqueued(job.id(), false))
         : claim(idempotencyKey, job.id(), idempotencyTtlMs, "");
     return claimed.compose(claim -> claim.duplicate()
-        ? discardStaged(job.id()).map(claim)
+        ? Future.succeededFuture(claim)
         : store(job).map(claim));
   }
 
@@ -138,18 +127,17 @@ public final class JobQueue {
 
   /** The three steps of a submission: on the intake list, the job's hash, into the queue. */
   private Future<Void> store(Job job) {
-    return INTAKE.run(redis, List.of(RedisKeys.INTAKE, RedisKeys.ARRIVALS), List.of(job.id(), System.currentTimeMillis()))
+    return INTAKE.run(redis, List.of(RedisKeys.INTAKE, RedisKeys.ARRIVALS, RedisKeys.UPLOADS),
+            List.of(job.id(), System.currentTimeMillis(), job.itemized() ? "1" : "0"))
         .compose(arrival -> {
           List<Object> args = new ArrayList<>();
-          args.add(job.itemized() ? "1" : "0");
           args.add("arrival");
           args.add(arrival.toLong());
           for (Map.Entry<String, String> field : job.toHash().entrySet()) {
             args.add(field.getKey());
             args.add(field.getValue());
           }
-          return CREATE.run(redis,
-              List.of(RedisKeys.job(job.id()), RedisKeys.stagedItems(job.id()), RedisKeys.items(job.id())), args, ack);
+          return CREATE.run(redis, List.of(RedisKeys.job(job.id())), args, ack);
         })
         .compose(created -> projection.settle(job.id(), QueueProjection.Marker.INTAKE, ""))
         // Too slow: the repair sweep dropped the submission, perhaps before its hash was stored.

@@ -122,17 +122,6 @@ public final class JobStore {
     });
   }
 
-  /** Items [from, to) of a dataset job, each the JSON text it was submitted as. */
-  public Future<List<String>> items(String jobId, long from, long to) {
-    return range(RedisKeys.items(jobId), from, to);
-  }
-
-  /** One item of a dataset job, for a retried task. */
-  public Future<String> item(String jobId, long index) {
-    return redis.send(Request.cmd(Command.LINDEX).arg(RedisKeys.items(jobId)).arg(index))
-        .map(reply -> reply == null ? null : reply.toString());
-  }
-
   /** How many of the job's tasks are known to be in Kafka: where a fan-out resumes. */
   public Future<Long> producedSoFar(String jobId) {
     return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("produced"))
@@ -227,6 +216,7 @@ public final class JobStore {
     long[] all = indexes.stream().mapToLong(Long::longValue).toArray();
     List<String> keys = new ArrayList<>(List.of(RedisKeys.loggedBits(jobId)));
     keys.addAll(RedisKeys.scratchBits(jobId, 2));
+    keys.add(RedisKeys.job(jobId));
     return LOGGED.run(redis, keys, TaskBits.asArguments(TaskBits.of(all))).mapEmpty();
   }
 

@@ -95,6 +95,21 @@ public final class KafkaClients {
     return withOperatorSettings(settings, config, ConsumerConfig.configNames());
   }
 
+  /**
+   * A reader of one partition by offset, outside any group: the dispatcher reading a dataset's
+   * staging topic (an item's offset is its task index). Nothing is committed; where to read is
+   * the fan-out's checkpoint in Redis.
+   */
+  public static Map<String, String> reader(Settings settings, String clientId) {
+    Map<String, String> config = common(settings, clientId);
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+    return withOperatorSettings(settings, config, ConsumerConfig.configNames());
+  }
+
   private static Map<String, String> common(Settings settings, String clientId) {
     Map<String, String> config = new HashMap<>();
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(settings));

@@ -41,7 +41,8 @@ final class QueueProjection {
   /** Reads the job's hash and takes it into the queue, ending the given marker. */
   Future<Response> settle(String jobId, Marker marker, String unsettledMember) {
     Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
-        .arg("version").arg("status").arg("priority").arg("arrival").arg("runAt").arg("finishedAt").arg("startedAt");
+        .arg("version").arg("status").arg("priority").arg("arrival").arg("runAt").arg("finishedAt").arg("startedAt")
+        .arg("itemized");
     return redis.send(read).compose(fields -> {
       List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
       if (fields.get(0) == null) {
@@ -50,7 +51,9 @@ final class QueueProjection {
         for (int i = 0; i < 6; i++) {
           args.add(fields.get(i) == null ? "0" : fields.get(i).toString());
         }
-        args.add(fields.get(6) == null ? "0" : "1");
+        // Topics to delete once it ends: those the dispatcher made, or the staging topic of its upload.
+        boolean mayHaveTopics = fields.get(6) != null || (fields.get(7) != null && "1".equals(fields.get(7).toString()));
+        args.add(mayHaveTopics ? "1" : "0");
       }
       return PROJECT.run(redis, KEYS, args, ack);
     });
@@ -61,6 +64,7 @@ final class QueueProjection {
         RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
         RedisKeys.FINISHED_TOPICS, RedisKeys.INTAKE, RedisKeys.UNSETTLED));
     keys.addAll(RedisKeys.statusIndexes());
+    keys.addAll(List.of(RedisKeys.UPLOADS, RedisKeys.STAGED, RedisKeys.STAGED_BYTES, RedisKeys.FINISHED_JOBS));
     return List.copyOf(keys);
   }
 }

@@ -53,6 +53,26 @@ public final class RedisKeys {
   /** Sorted set of jobs whose topics may go (score: when the job finished), for the topic janitor. */
   public static final String FINISHED_TOPICS = QUEUE + "topics:finished";
 
+  /**
+   * Sorted set of finished jobs (score: when they finished, 0 for one being purged): what the
+   * retention sweep forgets after {@code JOB_RETENTION_MS}. project.lua keeps it, so it is also
+   * the marker that finishes a purge or a retention step cut off by a crash ({@link JobRetention}).
+   */
+  public static final String FINISHED_JOBS = QUEUE + "jobs:finished";
+
+  /**
+   * Sorted set of dataset uploads in flight (score: when the upload last wrote, 0 once the sweep
+   * has abandoned it). An entry goes when its job is queued (project.lua), when its API refuses
+   * it, or when the sweep has deleted the staging topic of an upload that stopped ({@link StagingLedger}).
+   */
+  public static final String UPLOADS = QUEUE + "uploads";
+
+  /** Hash of job id to the bytes of its dataset, for uploads in flight and queued datasets. */
+  public static final String STAGED = QUEUE + "staged";
+
+  /** The sum of {@link #STAGED}: what the staging budget is checked against in one read. */
+  public static final String STAGED_BYTES = QUEUE + "staged-bytes";
+
   /** Lock held by the one janitor sweeping topics at a time. */
   public static final String JANITOR_LOCK = QUEUE + "topics:janitor";
 
@@ -111,16 +131,6 @@ public final class RedisKeys {
     return Arrays.stream(JobState.values()).map(RedisKeys::byStatus).toList();
   }
 
-  /** A dataset job's items, one JSON text per task, in task order. */
-  public static String items(String jobId) {
-    return job(jobId) + ":items";
-  }
-
-  /** Items of an upload in progress; renamed to {@link #items} when the job is stored, expires otherwise. */
-  public static String stagedItems(String jobId) {
-    return "upload:{" + jobId + "}:items";
-  }
-
   /** The failure records of a job's tasks that failed for good, in the order they failed. */
   public static String failures(String jobId) {
     return job(jobId) + ":failures";
@@ -131,10 +141,18 @@ public final class RedisKeys {
     return job(jobId) + ":retry";
   }
 
+  /**
+   * Keys a finished job no longer needs once its topics are gone: the bitmaps (with the task
+   * topic gone no copy of a task can arrive to be deduped) and a retry run's list.
+   */
+  public static List<String> runKeys(String jobId) {
+    return List.of(doneBits(jobId), failedBits(jobId), loggedBits(jobId), retries(jobId));
+  }
+
   /** Every key a job may have, for deleting the job. */
   public static List<String> jobKeys(String jobId) {
-    return List.of(job(jobId), doneBits(jobId), failedBits(jobId), loggedBits(jobId), items(jobId),
-        stagedItems(jobId), failures(jobId), retries(jobId));
+    return List.of(job(jobId), doneBits(jobId), failedBits(jobId), loggedBits(jobId), failures(jobId),
+        retries(jobId));
   }
 
   public static String idempotency(String key) {

@@ -72,7 +72,9 @@ public final class Settings {
   public static final String MAX_DELAY_MS = "MAX_DELAY_MS";
   public static final String MAX_BODY_BYTES = "MAX_BODY_BYTES";
   public static final String IDEMPOTENCY_TTL_MS = "IDEMPOTENCY_TTL_MS";
-  public static final String STAGING_TTL_MS = "STAGING_TTL_MS";
+  public static final String UPLOAD_GRACE_MS = "UPLOAD_GRACE_MS";
+  public static final String STAGING_BUDGET_BYTES = "STAGING_BUDGET_BYTES";
+  public static final String JOB_RETENTION_MS = "JOB_RETENTION_MS";
   public static final String LEASE_MS = "LEASE_MS";
   public static final String QUEUE_POLL_MS = "QUEUE_POLL_MS";
   public static final String PRODUCE_WINDOW = "PRODUCE_WINDOW";

@@ -1,8 +1,13 @@
 package io.fanout.core;
 
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Kafka topic names. Each job has its own pair, so that a finished job's data can be dropped whole. */
+/**
+ * Kafka topic names. Each job has its own topics, so that a finished job's data can be dropped
+ * whole: its tasks, its log, and for a dataset the staging topic its upload was written to.
+ */
 public final class Topics {
   /** What every worker in the consumer group subscribes to. */
   public static final Pattern TASKS_PATTERN = Pattern.compile("job\\." + JobId.REGEX + "\\.tasks");
@@ -22,6 +27,29 @@ public final class Topics {
   /** One partition: the result of each task's first completion, then lifecycle records. */
   public static String log(String jobId) {
     return PREFIX + jobId + ".log";
+  }
+
+  /**
+   * A dataset's items as uploaded, in one partition, so that an item's offset is its task index.
+   * The API writes it while the upload streams in; the dispatcher reads it when it fans the job
+   * out (a retry run by index). It goes with the job's other topics.
+   */
+  public static String items(String jobId) {
+    return PREFIX + jobId + ".items";
+  }
+
+  /** Every topic a job may have, for deleting them. */
+  public static List<String> ofJob(String jobId) {
+    return List.of(tasks(jobId), log(jobId), items(jobId));
+  }
+
+  /**
+   * Topic settings Fanout sets when it creates the topic. A dataset may wait in the queue longer
+   * than the broker's default retention (7 days) and must not lose items meanwhile: its staging
+   * topic keeps everything until Fanout deletes it.
+   */
+  public static Map<String, String> configOf(String topic) {
+    return topic.endsWith(".items") ? Map.of("retention.ms", "-1", "retention.bytes", "-1") : Map.of();
   }
 
   /** The job id of a job's task or log topic. */

@@ -12,7 +12,12 @@ import io.fanout.core.KafkaSink;
 import io.fanout.core.RedisClients;
 import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
+import io.fanout.core.JobRetention;
+import io.fanout.core.StagingLedger;
+import io.fanout.core.StaleUploads;
 import io.fanout.core.Task;
+import io.fanout.core.TopicAdmin;
+import io.fanout.core.TopicCreator;
 import io.fanout.core.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -63,7 +68,8 @@ public class DispatchVerticle extends VerticleBase {
     registry = FanoutMeters.registry(settings);
     producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner), registry);
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
-    new TopicJanitor(vertx, redis, admin.client(), settings, owner).start();
+    new TopicJanitor(vertx, redis, admin, settings, owner,
+        new JobRetention(redis, admin), new StaleUploads(new StagingLedger(redis), admin)).start();
     long leaseMs = settings.longValue(Settings.LEASE_MS);
     vertx.setPeriodic(leaseMs / 2, tick -> queue.repair(leaseMs)
         .onFailure(failure -> LOG.warn("Dispatcher {} could not repair the queue: {}", owner, failure.toString())));
@@ -111,7 +117,10 @@ public class DispatchVerticle extends VerticleBase {
                       admission.resumed() ? "resumes" : "starts", jobId, retries > 0 ? "retried " : "", from, end);
                   DispatchWindow window = new DispatchWindow(settings.integer(Settings.PRODUCE_WINDOW),
                       settings.longValue(Settings.PRODUCE_WINDOW_BYTES), settings.longValue(Settings.MAX_ITEM_BYTES));
-                  return produceFrom(job, window, from, end, retries > 0, Future.succeededFuture());
+                  DatasetReader items = job.itemized() ? new DatasetReader(vertx, settings, owner, jobId) : null;
+                  Future<Boolean> produced = produceFrom(job, window, items, from, end, retries > 0,
+                      Future.succeededFuture());
+                  return items == null ? produced : produced.eventually(items::close);
                 }))
         .onComplete(result -> {
           fanOutsRunning--;
@@ -137,8 +146,8 @@ public class DispatchVerticle extends VerticleBase {
    * sent while the previous one is being acknowledged, and each checkpoint waits for every
    * window up to it, so a dispatcher taking over resumes at most two windows early.
    */
-  private Future<Boolean> produceFrom(Job job, DispatchWindow window, long from, long end, boolean retryRun,
-      Future<Void> previous) {
+  private Future<Boolean> produceFrom(Job job, DispatchWindow window, DatasetReader items, long from, long end,
+      boolean retryRun, Future<Void> previous) {
     if (stopping) {
       return Future.failedFuture("dispatcher stopping");
     }
@@ -147,25 +156,28 @@ public class DispatchVerticle extends VerticleBase {
           .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), end));
     }
     long to = Math.min(end, from + window.next(job.itemized()));
-    Future<?> acknowledged = sendWindow(job, window,
+    Future<?> acknowledged = sendWindow(job, window, items,
         retryRun ? store.retryIndexes(job.id(), from, to) : Future.succeededFuture(null), from, to);
     Future<Void> checkpointed = Future.all(previous, acknowledged)
         .compose(both -> queue.checkpoint(job.id(), owner, settings.longValue(Settings.LEASE_MS), to))
         .compose(held -> held
             ? Future.<Void>succeededFuture()
             : Future.failedFuture("lease on job " + job.id() + " lost (cancelled or taken over)"));
-    return previous.compose(done -> produceFrom(job, window, to, end, retryRun, checkpointed));
+    return previous.compose(done -> produceFrom(job, window, items, to, end, retryRun, checkpointed));
   }
 
   /**
    * Sends one window of tasks: indexes [from, to), or the given indexes of a retry run, with
-   * their items read from Redis for a dataset job. A record is the task's index and its item,
-   * as {@link Task} describes.
+   * their items read from the job's staging topic for a dataset job. A record is the task's
+   * index and its item, as {@link Task} describes.
    */
-  private Future<?> sendWindow(Job job, DispatchWindow window, Future<List<Long>> retryIndexes, long from, long to) {
+  private Future<?> sendWindow(Job job, DispatchWindow window, DatasetReader dataset, Future<List<Long>> retryIndexes,
+      long from, long to) {
     return retryIndexes.compose(retried -> {
       List<Long> indexes = retried != null ? retried : LongStream.range(from, to).boxed().toList();
-      return itemsOf(job, indexes, retried != null ? null : from).compose(items -> {
+      Future<List<String>> read = dataset == null || indexes.isEmpty() ? Future.succeededFuture(null)
+          : retried != null ? dataset.at(indexes) : dataset.range(from, to);
+      return read.compose(items -> {
         if (items != null) {
           window.read(items);
         }
@@ -182,17 +194,5 @@ public class DispatchVerticle extends VerticleBase {
             FanoutMeters.TAG_TYPE, job.type()).increment(records.size()));
       });
     });
-  }
-
-  /** The items of these indexes, for a dataset job: a range read when they are consecutive from {@code from}. */
-  private Future<List<String>> itemsOf(Job job, List<Long> indexes, Long from) {
-    if (!job.itemized() || indexes.isEmpty()) {
-      return Future.succeededFuture(null);
-    }
-    if (from != null) {
-      return store.items(job.id(), from, from + indexes.size());
-    }
-    List<Future<String>> reads = indexes.stream().map(index -> store.item(job.id(), index)).toList();
-    return Future.all(reads).map(all -> reads.stream().map(Future::result).toList());
   }
 }

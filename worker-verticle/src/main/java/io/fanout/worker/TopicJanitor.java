@@ -1,11 +1,13 @@
 package io.fanout.worker;
 
+import io.fanout.core.JobRetention;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
+import io.fanout.core.StaleUploads;
+import io.fanout.core.TopicAdmin;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -14,15 +16,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the topics of finished jobs: after {@code TOPIC_RETENTION_MS}, or sooner, oldest
- * first, when the topics of active and finished jobs would pass {@code TOPIC_BUDGET}. A job's
- * summary, counts and last log record stay in Redis. Every dispatcher runs a janitor; a short
- * Redis lock lets one sweep at a time.
+ * first, when the topics of active and finished jobs would pass {@code TOPIC_BUDGET}; with them go
+ * the job's bitmaps and retry list. A job's summary, counts, failures and last log record stay in
+ * Redis until {@link JobRetention} forgets the job after {@code JOB_RETENTION_MS}. The same sweep
+ * deletes the staging topics of uploads that never became jobs ({@link StaleUploads}). Every
+ * dispatcher runs a janitor; a short Redis lock lets one sweep at a time.
  */
 final class TopicJanitor {
   private static final Logger LOG = LoggerFactory.getLogger(TopicJanitor.class);
@@ -31,16 +34,21 @@ final class TopicJanitor {
 
   private final Vertx vertx;
   private final Redis redis;
-  private final KafkaAdminClient admin;
+  private final TopicAdmin admin;
   private final Settings settings;
   private final String owner;
+  private final JobRetention retention;
+  private final StaleUploads staleUploads;
 
-  TopicJanitor(Vertx vertx, Redis redis, KafkaAdminClient admin, Settings settings, String owner) {
+  TopicJanitor(Vertx vertx, Redis redis, TopicAdmin admin, Settings settings, String owner, JobRetention retention,
+      StaleUploads staleUploads) {
     this.vertx = vertx;
     this.redis = redis;
     this.admin = admin;
     this.settings = settings;
     this.owner = owner;
+    this.retention = retention;
+    this.staleUploads = staleUploads;
   }
 
   long start() {
@@ -52,9 +60,18 @@ final class TopicJanitor {
   /** Resolves with the ids of the jobs whose topics this sweep deleted (none if another janitor holds the lock). */
   Future<List<String>> sweep(long lockMs) {
     Request lock = Request.cmd(Command.SET).arg(RedisKeys.JANITOR_LOCK).arg(owner).arg("NX").arg("PX").arg(lockMs);
-    return redis.send(lock).compose(acquired -> acquired == null
-        ? Future.succeededFuture(List.<String>of())
-        : jobsToClean().compose(this::clean));
+    return redis.send(lock).compose(acquired -> {
+      if (acquired == null) {
+        return Future.succeededFuture(List.<String>of());
+      }
+      Future<List<String>> cleaned = jobsToClean().compose(this::clean);
+      // Each sweep goes on if another fails: they are independent, and all are done again next time.
+      Future<?> forgotten = retention.sweep(settings.longValue(Settings.JOB_RETENTION_MS))
+          .onFailure(failure -> LOG.warn("Retention sweep by {} failed: {}", owner, failure.toString()));
+      Future<?> uploads = staleUploads.sweep(settings.longValue(Settings.UPLOAD_GRACE_MS))
+          .onFailure(failure -> LOG.warn("Sweep of stopped uploads by {} failed: {}", owner, failure.toString()));
+      return Future.join(cleaned, forgotten, uploads).transform(all -> cleaned);
+    });
   }
 
   private Future<List<String>> jobsToClean() {
@@ -83,16 +100,13 @@ final class TopicJanitor {
   private Future<List<String>> clean(List<String> jobIds) {
     List<Future<String>> cleaned = new ArrayList<>(jobIds.size());
     for (String jobId : jobIds) {
-      cleaned.add(admin.deleteTopics(List.of(Topics.tasks(jobId), Topics.log(jobId)))
-          .recover(failure -> failure instanceof UnknownTopicOrPartitionException
-              || failure.getCause() instanceof UnknownTopicOrPartitionException
-              ? Future.succeededFuture()
-              : Future.failedFuture(failure))
+      Request runKeys = Request.cmd(Command.DEL);
+      RedisKeys.runKeys(jobId).forEach(runKeys::arg);
+      cleaned.add(admin.deleteTopics(Topics.ofJob(jobId))
           // With the topics gone no duplicate can arrive any more: the bitmaps have done their work.
           // They live on the job's shard and the set on the queue's: the set goes last, so a
           // janitor dying in between leaves the job to the next sweep, which does both again.
-          .compose(deleted -> redis.send(Request.cmd(Command.DEL).arg(RedisKeys.doneBits(jobId))
-              .arg(RedisKeys.failedBits(jobId)).arg(RedisKeys.loggedBits(jobId))))
+          .compose(deleted -> redis.send(runKeys))
           .compose(deleted -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_TOPICS).arg(jobId)))
           .map(jobId));
     }

@@ -11,6 +11,7 @@ import io.fanout.core.ReplicaAck;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.fanout.core.TopicAdmin;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;

@@ -82,8 +82,12 @@ class OpenApiContractTest {
     call("getLastLog", HttpMethod.GET, "/jobs/" + delayed + "/log/last", null, 200);
     call("getLog", HttpMethod.GET, "/jobs/" + done + "/log?from=3&limit=5", null, 200);
     call("getLog", HttpMethod.GET, "/jobs/" + delayed + "/log", null, 410);
+    call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed + "?purge=true", null, 409);
     call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed, null, 200);
     call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed, null, 409);
+    call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed + "?purge=maybe", null, 400);
+    call("cancelJob", HttpMethod.DELETE, "/jobs/" + delayed + "?purge=true", null, 204);
+    call("getJob", HttpMethod.GET, "/jobs/" + delayed, null, 404);
     call("getStats", HttpMethod.GET, "/stats", null, 200);
     call("getCluster", HttpMethod.GET, "/cluster", null, 200);
     call("getFailures", HttpMethod.GET, "/jobs/" + done + "/failures", null, 200);

@@ -61,13 +61,13 @@ class QueueRepairTest {
   }
 
   @Test
-  @DisplayName("a submission whose job was stored but never queued is deleted, with its items")
+  @DisplayName("a submission whose job was stored but never queued is deleted, with all it stored")
   void submissionNeverQueued() {
     String id = UUID.randomUUID().toString();
     long longAgo = System.currentTimeMillis() - LONG_AGO;
     redis.send(Command.ZADD, RedisKeys.INTAKE, longAgo, id);
     redis.send(Command.HSET, RedisKeys.job(id), "status", "queued", "version", 1, "total", 2);
-    redis.send(Command.RPUSH, RedisKeys.items(id), "\"a\"", "\"b\"");
+    redis.send(Command.RPUSH, RedisKeys.failures(id), "{\"index\":0}");
 
     Await.result(queue.repair(GRACE_MS));
 

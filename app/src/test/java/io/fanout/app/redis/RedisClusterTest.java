@@ -139,6 +139,10 @@ class RedisClusterTest {
     log.stream().map(entry -> ((JsonObject) entry).getJsonObject("record")).filter(record -> record.containsKey("index"))
         .forEach(record -> digests.put(record.getLong("index"), record.getJsonObject("result").getString("value")));
     assertThat(digests).isEqualTo(Map.of(0L, sha256("alpha"), 1L, sha256("beta"), 2L, sha256("gamma")));
+    // A purge is two steps on two shards (the job's keys, then the queue's indexes): both are done.
+    assertThat(fanout.delete("/jobs/" + job.getString("id") + "?purge=true").statusCode()).isEqualTo(204);
+    assertThat(holdersOf(RedisKeys.job(job.getString("id")) + "*")).as("shards holding the purged job's keys").isEmpty();
+    assertThat(fanout.get("/jobs/" + job.getString("id")).statusCode()).isEqualTo(404);
 
     // Twelve one-task jobs: all on one shard of three would happen about once in 177,000 runs.
     List<String> small = IntStream.range(0, 12).mapToObj(i -> fanout.submit(new JsonObject().put("type", "compute")

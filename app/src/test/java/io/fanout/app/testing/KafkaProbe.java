@@ -57,6 +57,13 @@ public final class KafkaProbe implements AutoCloseable {
     return taskRecords(jobId, app.settings().integer(Settings.TASK_PARTITIONS));
   }
 
+  /** The topics of a job that exist now (tasks, log, staging), by name. */
+  public java.util.Set<String> topicsOf(String jobId) {
+    String prefix = "job." + jobId + ".";
+    return Await.result(admin.listTopics()).stream().filter(topic -> topic.startsWith(prefix))
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
   /** Committed records of a job's log topic, counted one by one. */
   public long logRecords(String jobId) {
     return readAll(Topics.log(jobId)).size();

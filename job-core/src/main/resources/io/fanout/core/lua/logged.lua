@@ -1,8 +1,12 @@
 -- Marks tasks whose log record is in Kafka, so that a re-run after a crash logs only what was lost.
 -- The tasks come as pieces of a bitmap (TaskBits); each piece is merged into the range of the
 -- logged bitmap it covers by BITOP, in C, and written back.
--- KEYS[1] logged bitmap, KEYS[2..3] scratch keys, deleted before the script returns
+-- A job already forgotten (retention, purge) gets nothing: a late mark must not bring a bitmap back.
+-- KEYS[1] logged bitmap, KEYS[2..3] scratch keys, deleted before the script returns, KEYS[4] job hash
 -- ARGV[1] how many pieces, then each one's byte offset and bytes
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  return 0
+end
 for i = 2, 1 + 2 * tonumber(ARGV[1]), 2 do
   local offset, given = tonumber(ARGV[i]), ARGV[i + 1]
   redis.call('SET', KEYS[2], given)

@@ -1,6 +1,7 @@
 -- Makes the queue's structures agree with one job's state, as read from the job's hash: the
 -- waiting or delayed set, the active set and lease, the listing and status indexes, and the
--- finished-topics set. Every change of a job is made on its own shard first and then taken in
+-- finished-topics set, the finished-jobs index (retention), and the staging ledger (a queued
+-- dataset's bytes count against the staging budget until it is admitted). Every change of a job is made on its own shard first and then taken in
 -- here, on the queue's shard; calls may come late, twice or out of order (a retry, the repair
 -- sweep), so each carries the job's version, and one older than the queue has already taken in
 -- changes nothing. A job is queued (or a change taken in) under a marker, removed here, that
@@ -8,26 +9,40 @@
 -- KEYS[1] waiting, KEYS[2] delayed, KEYS[3] delayed scores, KEYS[4] active, KEYS[5] leases,
 -- KEYS[6] lease owners, KEYS[7] versions, KEYS[8] all jobs, KEYS[9] finished topics,
 -- KEYS[10] intake, KEYS[11] unsettled changes, KEYS[12..16] status indexes: queued, running,
--- completed, failed, cancelled
+-- completed, failed, cancelled, KEYS[17] uploads in flight, KEYS[18] staged bytes by job,
+-- KEYS[19] staged bytes in all, KEYS[20] finished jobs
 -- ARGV[1] job id, ARGV[2] marker: 'intake', 'unsettled' or 'none', ARGV[3] the unsettled member,
 -- ARGV[4] now (ms), ARGV[5] the job's version ('' when the job is gone), ARGV[6] status,
 -- ARGV[7] priority, ARGV[8] arrival, ARGV[9] run-at time (ms, 0 = now), ARGV[10] finished at (ms),
--- ARGV[11] '1' if the job ever started (its topics exist)
+-- ARGV[11] '1' if the job may have topics (it started, or its items were uploaded)
 -- Returns 'taken', 'stale' or 'gone'; an intake that the repair sweep removed first is an error.
 local id = ARGV[1]
 if ARGV[2] == 'intake' and redis.call('ZREM', KEYS[10], id) == 0 then
   return redis.error_reply('INTAKE_EXPIRED job ' .. id .. ' took too long to be queued and was dropped')
 end
+if ARGV[2] == 'intake' then
+  -- Its upload is a queued dataset now: no longer in flight, its bytes still staged.
+  redis.call('ZREM', KEYS[17], id)
+end
 if ARGV[2] == 'unsettled' then
   redis.call('ZREM', KEYS[11], ARGV[3])
+end
+-- A dataset stops counting against the staging budget once it leaves the queue.
+local function unstage()
+  local bytes = redis.call('HGET', KEYS[18], id)
+  if bytes then
+    redis.call('HDEL', KEYS[18], id)
+    redis.call('DECRBY', KEYS[19], bytes)
+  end
 end
 local STATUSES = {'queued', 'running', 'completed', 'failed', 'cancelled'}
 
 local version = tonumber(ARGV[5])
 if not version then
   -- The job is gone: it leaves every structure.
+  unstage()
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[8], KEYS[9], KEYS[12], KEYS[13], KEYS[14],
-      KEYS[15], KEYS[16]}) do
+      KEYS[15], KEYS[16], KEYS[17], KEYS[20]}) do
     redis.call('ZREM', key, id)
   end
   for _, key in ipairs({KEYS[3], KEYS[6], KEYS[7]}) do
@@ -61,6 +76,12 @@ local function leaveWaiting()
   redis.call('HDEL', KEYS[3], id)
 end
 
+if status ~= 'queued' then
+  unstage()
+end
+if status == 'queued' or status == 'running' then
+  redis.call('ZREM', KEYS[20], id)
+end
 if status == 'queued' then
   leaveFanOut()
   -- A failed job queued to run again needs its topics again.
@@ -86,5 +107,7 @@ else
   if ARGV[11] == '1' then
     redis.call('ZADD', KEYS[9], ARGV[10], id)
   end
+  -- NX: a purge's score 0 stays (a retry run, queued, leaves the index and comes back with its end).
+  redis.call('ZADD', KEYS[20], 'NX', ARGV[10], id)
 end
 return 'taken'

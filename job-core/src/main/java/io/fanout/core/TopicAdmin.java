@@ -1,8 +1,5 @@
-package io.fanout.worker;
+package io.fanout.core;
 
-import io.fanout.core.KafkaClients;
-import io.fanout.core.KafkaFutures;
-import io.fanout.core.Settings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,6 +11,7 @@ import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * A verticle's Kafka admin client. Most calls go through Vert.x's client; topics are created with
@@ -22,7 +20,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * the cluster's {@code min.insync.replicas}), as an operator of a replicated Kafka expects.
  * {@code TOPIC_REPLICATION_FACTOR} overrides it when set.
  */
-final class TopicAdmin {
+public final class TopicAdmin {
   private final Context context;
   private final AdminClient kafka;
   private final KafkaAdminClient client;
@@ -36,23 +34,29 @@ final class TopicAdmin {
   }
 
   /** Created on the verticle's context: answers of {@link #createTopics} come back on it. */
-  static TopicAdmin create(Vertx vertx, Settings settings, String clientId) {
+  public static TopicAdmin create(Vertx vertx, Settings settings, String clientId) {
     AdminClient kafka = AdminClient.create(Map.copyOf(KafkaClients.admin(settings, clientId)));
     return new TopicAdmin(vertx.getOrCreateContext(), kafka, KafkaAdminClient.create(vertx, kafka),
         settings.topicReplicationFactor());
   }
 
-  KafkaAdminClient client() {
+  public KafkaAdminClient client() {
     return client;
+  }
+
+  /** Kafka's own face of the same client, for what Vert.x's does not say (leaderless partitions). */
+  public AdminClient kafka() {
+    return kafka;
   }
 
   /**
    * Creates the topics (name to partition count) with the replication factor above; a topic that
    * is there already counts as created, so a resumed job or a second worker need not ask first.
    */
-  Future<Void> createTopics(Map<String, Integer> partitionsByTopic) {
+  public Future<Void> createTopics(Map<String, Integer> partitionsByTopic) {
     List<NewTopic> topics = partitionsByTopic.entrySet().stream()
-        .map(topic -> new NewTopic(topic.getKey(), Optional.of(topic.getValue()), replicationFactor))
+        .map(topic -> new NewTopic(topic.getKey(), Optional.of(topic.getValue()), replicationFactor)
+            .configs(Topics.configOf(topic.getKey())))
         .toList();
     List<Future<Void>> created = kafka.createTopics(topics).values().values().stream()
         .map(each -> KafkaFutures.on(context, each)
@@ -63,13 +67,27 @@ final class TopicAdmin {
     return Future.all(created).mapEmpty();
   }
 
+  /**
+   * Deletes the topics; one that is not there counts as deleted, so a sweep that died halfway
+   * can simply do it all again.
+   */
+  public Future<Void> deleteTopics(List<String> topics) {
+    List<Future<Void>> deleted = kafka.deleteTopics(topics).topicNameValues().values().stream()
+        .map(each -> KafkaFutures.on(context, each)
+            .recover(failure -> failure instanceof UnknownTopicOrPartitionException
+                ? Future.succeededFuture()
+                : Future.failedFuture(failure)))
+        .toList();
+    return Future.all(deleted).mapEmpty();
+  }
+
   /** Kafka's descriptions of the topics, which (unlike Vert.x's) can say a partition has no leader. */
-  Future<Map<String, TopicDescription>> describeTopics(List<String> topics) {
+  public Future<Map<String, TopicDescription>> describeTopics(List<String> topics) {
     return KafkaFutures.on(context, kafka.describeTopics(topics).allTopicNames());
   }
 
   /** Closes both faces of the client (Vert.x's closes Kafka's). */
-  Future<Void> close() {
+  public Future<Void> close() {
     return client.close();
   }
 }

@@ -1,6 +1,5 @@
-package io.fanout.worker;
+package io.fanout.core;
 
-import io.fanout.core.PartitionLeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * a burst of small jobs gets its topics in a few requests instead of one each. Used on one
  * verticle's context.
  */
-final class TopicCreator {
+public final class TopicCreator {
   private static final int LEADER_WAIT_ATTEMPTS = 100;
   private static final long LEADER_WAIT_STEP_MS = 20;
 
@@ -29,7 +28,7 @@ final class TopicCreator {
   private List<Request> waiting = new ArrayList<>();
   private boolean creating;
 
-  TopicCreator(Vertx vertx, TopicAdmin admin) {
+  public TopicCreator(Vertx vertx, TopicAdmin admin) {
     this.vertx = vertx;
     this.admin = admin;
   }
@@ -38,7 +37,7 @@ final class TopicCreator {
    * Resolves once the topics (name to partition count) exist, created now or before (a resumed
    * fan-out), and every partition has a leader.
    */
-  Future<Void> create(Map<String, Integer> topics) {
+  public Future<Void> create(Map<String, Integer> topics) {
     Promise<Void> ready = Promise.promise();
     waiting.add(new Request(topics, ready));
     createWaiting();

@@ -1,0 +1,173 @@
+package io.fanout.app.retention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fanout.app.LocalCluster;
+import io.fanout.app.testing.Await;
+import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.KafkaProbe;
+import io.fanout.app.testing.RedisNodes;
+import io.fanout.app.testing.RedisProbe;
+import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.RedisKeys;
+import io.fanout.core.Settings;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.redis.client.Command;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Redis keeps a finished job's summary for JOB_RETENTION_MS and then nothing of it; a purge does
+ * the same at once. Redis is an instance of each test's own, so that a scan of it sees every key
+ * Fanout left.
+ */
+@ExtendWith(SharedBackends.class)
+@DisplayName("Finished jobs are forgotten after the retention time or when purged, leaving nothing in Redis")
+class JobRetentionTest {
+  private static final int JOBS = 1000;
+  private static final int SUBMIT_BATCH = 50;
+  private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  /** Keys that belong to no job and stay while Fanout runs: counters, the janitor's lock, node heartbeats. */
+  private static final Pattern FANOUT_OWN = Pattern.compile(
+      "\\{queue}:(arrivals|staged-bytes|topics:janitor)|\\{nodes}:.*");
+
+  @Test
+  @DisplayName("1,000 finished jobs, with retention shortened, leave no key behind and answer 404")
+  void thousandJobsLeaveNothing(@TempDir Path dir) throws Exception {
+    try (RedisNodes nodes = new RedisNodes(dir)) {
+      String redisUrl = ownRedis(nodes);
+      List<String> ids = new ArrayList<>();
+      // The jobs run to the end first, on a process whose workers then leave; a process that only
+      // serves the API and dispatches (its janitor forgets jobs) then has retention shortened.
+      try (FanoutUnderTest runner = FanoutUnderTest.onSharedBackends(new JsonObject()
+          .put(Settings.REDIS_URL, redisUrl).put(Settings.MAX_ACTIVE_JOBS, 64))) {
+        // One dataset job among them, so that a staging topic and the staging ledger go too.
+        ids.add(runner.submit(new JsonObject().put("type", "sha256").put("items", new JsonArray().add("a").add("b"))));
+        for (int from = 1; from < JOBS; from += SUBMIT_BATCH) {
+          List<Future<HttpResponse<Buffer>>> batch = IntStream.range(from, Math.min(JOBS, from + SUBMIT_BATCH))
+              .mapToObj(i -> runner.http().post("/jobs").sendJsonObject(new JsonObject().put("type", "compute")
+                  .put("payload", new JsonObject().put("input", "retained-" + i))))
+              .toList();
+          Await.result(Future.all(batch));
+          batch.forEach(response -> {
+            assertThat(response.result().statusCode()).isEqualTo(202);
+            ids.add(response.result().bodyAsJsonObject().getString("jobId"));
+          });
+        }
+        Await.until(() -> Future.succeededFuture(runner.get("/stats").bodyAsJsonObject()),
+            stats -> stats.getLong("completed") == JOBS, Duration.ofMinutes(4));
+      }
+      try (FanoutUnderTest fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
+              .put(Settings.REDIS_URL, redisUrl).put(Settings.ROLES, "api,worker").put(Settings.WORKER_INSTANCES, 0)
+              .put(Settings.JOB_RETENTION_MS, 1000).put(Settings.JANITOR_INTERVAL_MS, 200));
+          RedisProbe redis = probe(fanout);
+          KafkaProbe kafka = new KafkaProbe(fanout.app())) {
+        Set<String> submitted = new HashSet<>(ids);
+        List<String> left = Await.until(() -> Future.succeededFuture(redis.scan()),
+            keys -> keys.stream().allMatch(key -> FANOUT_OWN.matcher(key).matches()), Duration.ofMinutes(3));
+        assertThat(left).as("keys left in Redis").allMatch(key -> !mentionsAny(key, submitted));
+        assertThat(redis.send(Command.GET, RedisKeys.STAGED_BYTES).toLong()).as("bytes staged").isZero();
+        assertThat(Await.result(kafka.admin().listTopics())).as("topics of the jobs")
+            .noneMatch(topic -> mentionsAny(topic, submitted));
+        assertGone(fanout, ids.get(0));
+        List<Future<HttpResponse<Buffer>>> reads = ids.stream().map(id -> fanout.http().get("/jobs/" + id).send())
+            .toList();
+        Await.result(Future.all(reads), Duration.ofMinutes(1));
+        assertThat(reads).allMatch(read -> read.result().statusCode() == 404);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a purge forgets a finished job and its topics at once, refuses a running one, and a full staging "
+      + "budget refuses an upload with 507 and Retry-After, storing nothing")
+  void purgeAndBudget(@TempDir Path dir) throws Exception {
+    try (RedisNodes nodes = new RedisNodes(dir);
+        FanoutUnderTest fanout = start(nodes, new JsonObject().put(Settings.STAGING_BUDGET_BYTES, 64));
+        RedisProbe redis = probe(fanout);
+        KafkaProbe kafka = new KafkaProbe(fanout.app())) {
+      JsonObject done = fanout.runToEnd(new JsonObject().put("type", "sha256")
+          .put("items", new JsonArray().add("alpha").add("beta")), Duration.ofMinutes(1));
+      String id = done.getString("id");
+      assertThat(kafka.topicsOf(id)).as("a finished job's topics before the purge").isNotEmpty();
+
+      String running = fanout.submit(new JsonObject().put("type", "sleep").put("count", 100_000)
+          .put("payload", new JsonObject().put("ms", 5)));
+      Await.until(() -> Future.succeededFuture(fanout.get("/jobs/" + running).bodyAsJsonObject()),
+          job -> "running".equals(job.getString("status")), Duration.ofMinutes(1));
+      HttpResponse<Buffer> refused = fanout.delete("/jobs/" + running + "?purge=true");
+      assertThat(refused.statusCode()).isEqualTo(409);
+      assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("message"))
+          .contains("running").contains("Cancel it first");
+
+      assertThat(fanout.delete("/jobs/" + id + "?purge=true").statusCode()).isEqualTo(204);
+      // Kafka deletes a topic in the background after accepting the request.
+      Await.until(() -> Future.succeededFuture(kafka.topicsOf(id)), Set::isEmpty, Duration.ofSeconds(30));
+      assertThat(redis.scan()).as("keys of the purged job").noneMatch(key -> key.contains(id));
+      assertThat(redis.send(Command.ZSCORE, RedisKeys.ALL_JOBS, id)).isNull();
+      assertGone(fanout, id);
+
+      // The staging budget of 64 bytes: a dataset of 100 bytes does not fit.
+      Set<String> keysBefore = jobKeys(redis);
+      HttpResponse<Buffer> over = fanout.post("/jobs", new JsonObject().put("type", "sha256")
+          .put("items", new JsonArray().add("x".repeat(98))));
+      assertThat(over.statusCode()).isEqualTo(507);
+      assertThat(over.getHeader("Retry-After")).isNotBlank();
+      assertThat(over.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("staging_budget_exceeded");
+      assertThat(jobKeys(redis)).as("keys after the refusal").isEqualTo(keysBefore);
+      assertThat(fanout.delete("/jobs/" + running).statusCode()).isEqualTo(200);
+    }
+  }
+
+  /** The keys but those Fanout keeps for itself (the janitor's lock comes and goes). */
+  private static Set<String> jobKeys(RedisProbe redis) {
+    Set<String> keys = new HashSet<>(redis.scan());
+    keys.removeIf(key -> FANOUT_OWN.matcher(key).matches());
+    return keys;
+  }
+
+  private static void assertGone(FanoutUnderTest fanout, String id) {
+    HttpResponse<Buffer> gone = fanout.get("/jobs/" + id);
+    assertThat(gone.statusCode()).isEqualTo(404);
+    assertThat(gone.bodyAsJsonObject().getJsonObject("error").getString("message")).contains("retention");
+  }
+
+  private static FanoutUnderTest start(RedisNodes nodes, JsonObject settings) {
+    return FanoutUnderTest.onSharedBackends(settings.put(Settings.REDIS_URL, ownRedis(nodes)));
+  }
+
+  private static String ownRedis(RedisNodes nodes) {
+    int port = LocalCluster.freePort();
+    nodes.server("retention", port, List.of("port " + port, "appendonly no"));
+    return "redis://127.0.0.1:" + port;
+  }
+
+  private static RedisProbe probe(FanoutUnderTest fanout) {
+    return new RedisProbe(fanout.app().vertx(), fanout.app().settings().string(Settings.REDIS_URL));
+  }
+
+  private static boolean mentionsAny(String name, Set<String> ids) {
+    Matcher id = JOB_ID.matcher(name);
+    while (id.find()) {
+      if (ids.contains(id.group())) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

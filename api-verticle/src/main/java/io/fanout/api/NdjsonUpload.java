@@ -46,7 +46,8 @@ final class NdjsonUpload {
     private final int maxItemBytes = settings.integer(Settings.MAX_ITEM_BYTES);
     private final String jobId = JobId.next();
     private List<String> chunk = new ArrayList<>(JobRoutes.STAGING_CHUNK);
-    private DatasetStaging.Upload upload;
+    /** The staging topic being made, then made: every write and the discard wait for it. */
+    private Future<DatasetStaging.Upload> upload;
     private int pendingChunks;
     private RecordParser lines;
     private Submission header;
@@ -71,8 +72,9 @@ final class NdjsonUpload {
       } catch (NumberFormatException e) {
         // A malformed length is HTTP's business; the budget is then checked as the body arrives.
       }
-      // The handlers go on now (Vert.x Web wants them before this handler returns); the request
-      // stays paused, as the router hands it over, until the upload has its topic.
+      // Lines may be read before the topic exists (the request can arrive resumed after the
+      // guards' own waits): the request is paused until it does, and every write waits for it.
+      ctx.request().pause();
       lines = RecordParser.newDelimited("\n").maxRecordSize(maxItemBytes);
       lines.exceptionHandler(this::fail);
       lines.handler(this::onLine);
@@ -82,12 +84,9 @@ final class NdjsonUpload {
         lines.handle(Buffer.buffer("\n"));
         finish();
       });
-      staging.open(jobId, announced).onSuccess(opened -> {
-        upload = opened;
-        if (failed) {
-          // Cut off while the topic was being made: fail() found nothing to discard yet.
-          opened.discard();
-        } else {
+      upload = staging.open(jobId, announced);
+      upload.onSuccess(opened -> {
+        if (!failed && pendingChunks < MAX_PENDING_CHUNKS) {
           ctx.request().resume();
         }
       }).onFailure(this::fail);
@@ -131,7 +130,7 @@ final class NdjsonUpload {
       if (++pendingChunks >= MAX_PENDING_CHUNKS) {
         ctx.request().pause();
       }
-      upload.write(pushed)
+      upload.compose(opened -> opened.write(pushed))
           .onSuccess(pushedNow -> {
             if (--pendingChunks < MAX_PENDING_CHUNKS && !failed) {
               ctx.request().resume();
@@ -155,8 +154,8 @@ final class NdjsonUpload {
       if (!chunk.isEmpty()) {
         push();
       }
-      upload.written()
-          .compose(pushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey(), upload))
+      upload.compose(opened -> opened.written()
+              .compose(pushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey(), opened)))
           .onFailure(this::fail);
     }
 
@@ -171,7 +170,9 @@ final class NdjsonUpload {
       if (ctx.request().version() != HttpVersion.HTTP_2) {
         ctx.response().putHeader("Connection", "close");
       }
-      Future<Void> discarded = upload == null ? Future.succeededFuture() : upload.discard();
+      // A failed open has nothing to discard; a pending one is discarded once made.
+      Future<Void> discarded = upload == null ? Future.succeededFuture()
+          : upload.transform(opened -> opened.succeeded() ? opened.result().discard() : Future.succeededFuture());
       discarded.onComplete(done -> ctx.fail(reported));
     }
 

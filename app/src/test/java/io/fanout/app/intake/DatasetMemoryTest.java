@@ -60,7 +60,7 @@ class DatasetMemoryTest {
       + "returns to within 1 MB of its start once the job's data is freed")
   void bigDatasetSmallRedis(@TempDir Path dir) throws Exception {
     Path dataset = writeDataset(dir);
-    assertThat(Files.size(dataset)).isBetween(190 * MB, 220 * MB);
+    assertThat(Files.size(dataset)).as("about 200 MB").isBetween(190_000_000L, 220_000_000L);
     int redisPort = LocalCluster.freePort();
     int apiPort = LocalCluster.freePort();
     Vertx vertx = Vertx.vertx();

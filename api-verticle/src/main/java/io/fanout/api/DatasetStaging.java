@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Stages a dataset in Kafka as it arrives: a topic of its own with one partition (the item of task
@@ -51,6 +52,18 @@ final class DatasetStaging {
         .compose(verdict -> verdict.accepted()
             ? topics.create(Map.of(Topics.items(jobId), 1)).map(created -> new Upload(jobId))
             : Future.failedFuture(overBudget(verdict.stagedBytes(), announcedBytes)));
+  }
+
+  /**
+   * Whether a dataset job's items are still in Kafka: its staging topic goes with the job's other
+   * topics {@code TOPIC_RETENTION_MS} after it ends, and a retry run without it could read nothing.
+   */
+  Future<Boolean> retained(String jobId) {
+    return topics.admin().describeTopics(List.of(Topics.items(jobId)))
+        .map(described -> true)
+        .recover(failure -> failure instanceof UnknownTopicOrPartitionException
+            || failure.getCause() instanceof UnknownTopicOrPartitionException
+            ? Future.succeededFuture(false) : Future.failedFuture(failure));
   }
 
   private long budget() {

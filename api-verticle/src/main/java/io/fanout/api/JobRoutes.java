@@ -237,7 +237,11 @@ final class JobRoutes {
   void retryFailed(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     changeable(ctx, id)
-        .compose(job -> queue.retryFailed(id))
+        .compose(job -> job.itemized() ? staging.retained(id) : Future.succeededFuture(true))
+        .compose(retained -> retained ? queue.retryFailed(id) : Future.failedFuture(new ApiError(409,
+            "dataset_deleted", "the items of job " + id + " were deleted with its topics "
+            + settings.longValue(Settings.TOPIC_RETENTION_MS) + " ms after it ended (TOPIC_RETENTION_MS); submit "
+            + "the failed items as a new job", null)))
         .onSuccess(retried -> {
           vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "retry").put("jobId", id));
           vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, id);

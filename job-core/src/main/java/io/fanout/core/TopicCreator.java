@@ -33,6 +33,11 @@ public final class TopicCreator {
     this.admin = admin;
   }
 
+  /** The admin client it creates with, for the other questions its users ask Kafka about topics. */
+  public TopicAdmin admin() {
+    return admin;
+  }
+
   /**
    * Resolves once the topics (name to partition count) exist, created now or before (a resumed
    * fan-out), and every partition has a leader.

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -17,8 +18,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Reads a dataset job's items from its staging topic for the fan-out: one partition, written in
  * order by one idempotent producer, so the item of task i is the record at offset i. Kafka's
- * consumer blocks, so every read runs on a worker thread; a fan-out reads one window after the
- * other, never two at once. Records fetched past a window are kept for the next one.
+ * consumer blocks, so every read runs on a worker thread, and it is not thread-safe: the fan-out
+ * asks for the next window while the previous one is still being read, so reads queue behind each
+ * other here. Records fetched past a window are kept for the next one.
  */
 final class DatasetReader {
   private static final Duration POLL = Duration.ofMillis(200);
@@ -32,6 +34,8 @@ final class DatasetReader {
   private KafkaConsumer<String, String> consumer;
   /** Where the consumer reads next; a seek (which drops what it fetched ahead) only when a read starts elsewhere. */
   private long next = -1;
+  /** The last read queued: the next one starts when it ends. Touched on the dispatcher's event loop only. */
+  private Future<?> queued = Future.succeededFuture();
 
   DatasetReader(Vertx vertx, Settings settings, String clientId, String jobId) {
     this.vertx = vertx;
@@ -41,33 +45,40 @@ final class DatasetReader {
 
   /** Items of tasks [from, to). */
   Future<List<String>> range(long from, long to) {
-    return vertx.executeBlocking(() -> {
+    return serially(() -> {
       List<String> items = new ArrayList<>((int) (to - from));
       for (long index = from; index < to; index++) {
         items.add(item(index));
       }
       return items;
-    }, false);
+    });
   }
 
   /** Items of these tasks (a retry run's), in their order. */
   Future<List<String>> at(List<Long> indexes) {
-    return vertx.executeBlocking(() -> {
+    return serially(() -> {
       List<String> items = new ArrayList<>(indexes.size());
       for (long index : indexes) {
         items.add(item(index));
       }
       return items;
-    }, false);
+    });
   }
 
   Future<Void> close() {
-    return vertx.executeBlocking(() -> {
+    return serially(() -> {
       if (consumer != null) {
         consumer.close(Duration.ofSeconds(1));
       }
       return null;
-    }, false);
+    });
+  }
+
+  /** Runs on a worker thread once every read queued before it has ended, whether it succeeded or not. */
+  private <T> Future<T> serially(Callable<T> read) {
+    Future<T> result = queued.transform(previous -> vertx.executeBlocking(read, false));
+    queued = result;
+    return result;
   }
 
   private String item(long index) {

@@ -123,6 +123,7 @@ public final class Bench {
         scenario("latency", () -> latency(http, backends, app));
         scenario("single", () -> singleTaskJobs(http, app));
       }
+      scenario("dataset", () -> dataset(app, backends, data));
     }
     scenario("intake", () -> intake(backends, data));
     scenario("heap", () -> heap(backends, data, out));
@@ -557,6 +558,24 @@ public final class Bench {
     String target = String.format("%,d-task job within a %s heap", tasks, cap);
     figures.add(new Figure("heap.big-job", "Heap of a " + String.format("%,d", tasks) + "-task job", value, detail,
         target, met));
+  }
+
+  private void dataset(FanoutApp app, EmbeddedInfrastructure backends, Path data) throws Exception {
+    section("Scenario 7: a dataset job staged in Kafka");
+    DatasetJob.Result result = new DatasetJob(clients, app.settings().integer(Settings.HTTP_PORT), backends.redisUrl())
+        .run(options.integer("--dataset-items"), Files.createDirectories(data.resolve("dataset")),
+            options.seconds("--dataset-timeout"));
+    String detail = String.format("%,d-item sha256 dataset of %,d bytes sent as ndjson in %.1f s, then run in %.1f s "
+            + "(startedAt to finishedAt): %s, %,d done; Redis used_memory sampled every 100 ms from before the upload "
+            + "to the job's end", result.items(), result.bytes(), result.uploadSeconds(), result.runSeconds(),
+        result.status(), result.done());
+    note(detail);
+    figures.add(new Figure("dataset.tasks", "Dataset job tasks/s (" + String.format("%,d", result.items())
+        + " items)", perSecond(result.rate(), "tasks"), detail, "—", DatasetJob.completed(result) ? null : Boolean.FALSE));
+    figures.add(new Figure("dataset.redis-peak", "Redis peak growth during a dataset job",
+        String.format("%.1f MB", result.redisPeakGrowth() / 1e6), String.format("the dataset is %.1f MB; the job's "
+            + "done and logged bitmaps alone are %.2f MB", result.bytes() / 1e6, 2 * result.items() / 8 / 1e6),
+        "metadata only: far below the dataset's size", result.redisPeakGrowth() < result.bytes() / 10));
   }
 
   private void section(String title) {

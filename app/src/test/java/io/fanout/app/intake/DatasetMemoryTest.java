@@ -8,6 +8,7 @@ import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.RedisNodes;
+import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
@@ -15,8 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
@@ -67,7 +66,7 @@ class DatasetMemoryTest {
     try (RedisNodes nodes = new RedisNodes(dir.resolve("redis"))) {
       nodes.server("metadata", redisPort, List.of("port " + redisPort, "appendonly no"));
       String redisUrl = "redis://127.0.0.1:" + redisPort;
-      Redis redis = Redis.createClient(vertx, redisUrl);
+      RedisProbe redis = new RedisProbe(vertx, redisUrl);
       ChildFanout api = ChildFanout.start("dataset-memory-api", List.of("-Xmx256m"), List.of("--roles", "api"),
           Map.of(Settings.HTTP_PORT, Integer.toString(apiPort), Settings.REDIS_URL, redisUrl,
               Settings.KAFKA_BOOTSTRAP_SERVERS, SharedBackends.bootstrapServers()));
@@ -76,10 +75,10 @@ class DatasetMemoryTest {
           .put(Settings.TOPIC_RETENTION_MS, 500).put(Settings.JANITOR_INTERVAL_MS, 200));
           KafkaProbe kafka = new KafkaProbe(worker.app())) {
         api.awaitLog("API listening", Duration.ofSeconds(60));
-        long start = usedMemory(redis);
+        long start = redis.usedMemory();
         AtomicLong peak = new AtomicLong(start);
-        long sampler = vertx.setPeriodic(SAMPLE_MS, tick -> redis.send(Request.cmd(Command.INFO).arg("memory"))
-            .onSuccess(info -> peak.accumulateAndGet(usedMemory(info.toString()), Math::max)));
+        long sampler = vertx.setPeriodic(SAMPLE_MS, tick -> vertx.executeBlocking(redis::usedMemory)
+            .onSuccess(used -> peak.accumulateAndGet(used, Math::max)));
 
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/jobs"))
@@ -104,11 +103,10 @@ class DatasetMemoryTest {
 
         // The topics go after TOPIC_RETENTION_MS, and with them the bitmaps; the summary stays.
         Await.until(() -> Future.succeededFuture(kafka.topicsOf(jobId)), java.util.Set::isEmpty, Duration.ofSeconds(60));
-        long freed = Await.until(() -> Future.succeededFuture(usedMemory(redis)), used -> used - start < MB,
+        long freed = Await.until(() -> Future.succeededFuture(redis.usedMemory()), used -> used - start < MB,
             Duration.ofSeconds(30));
         vertx.cancelTimer(sampler);
-        long summary = Await.result(redis.send(Request.cmd(Command.MEMORY).arg("USAGE").arg(RedisKeys.job(jobId))))
-            .toLong();
+        long summary = redis.send(Command.MEMORY, "USAGE", RedisKeys.job(jobId)).toLong();
         // The figures README quotes ("Redis memory"): read them from this line of the test's output.
         LOG.info("Redis used_memory for a {}-item, {}-byte dataset job: start {} B, peak during upload +{} B, peak "
             + "during the job +{} B, after its data is freed +{} B; its summary (MEMORY USAGE of the job hash) {} B",
@@ -132,16 +130,6 @@ class DatasetMemoryTest {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
-  }
-
-  private static long usedMemory(Redis redis) {
-    return usedMemory(Await.result(redis.send(Request.cmd(Command.INFO).arg("memory"))).toString());
-  }
-
-  private static long usedMemory(String info) {
-    return info.lines().filter(line -> line.startsWith("used_memory:"))
-        .mapToLong(line -> Long.parseLong(line.substring("used_memory:".length()).trim()))
-        .findFirst().orElseThrow();
   }
 
   /** The job line, then one JSON item per line of about {@value #ITEM_CHARS} characters. */

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Redis keeps a finished job's summary for JOB_RETENTION_MS and then nothing of it; a purge does
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(SharedBackends.class)
 @DisplayName("Finished jobs are forgotten after the retention time or when purged, leaving nothing in Redis")
 class JobRetentionTest {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRetentionTest.class);
   private static final int JOBS = 1000;
   private static final int SUBMIT_BATCH = 50;
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -56,6 +59,10 @@ class JobRetentionTest {
       // serves the API and dispatches (its janitor forgets jobs) then has retention shortened.
       try (FanoutUnderTest runner = FanoutUnderTest.onSharedBackends(new JsonObject()
           .put(Settings.REDIS_URL, redisUrl).put(Settings.MAX_ACTIVE_JOBS, 64))) {
+        long memoryBefore;
+        try (RedisProbe redis = probe(runner)) {
+          memoryBefore = redis.usedMemory();
+        }
         // One dataset job among them, so that a staging topic and the staging ledger go too.
         ids.add(runner.submit(new JsonObject().put("type", "sha256").put("items", new JsonArray().add("a").add("b"))));
         for (int from = 1; from < JOBS; from += SUBMIT_BATCH) {
@@ -71,6 +78,11 @@ class JobRetentionTest {
         }
         Await.until(() -> Future.succeededFuture(runner.get("/stats").bodyAsJsonObject()),
             stats -> stats.getLong("completed") == JOBS, Duration.ofMinutes(4));
+        try (RedisProbe redis = probe(runner)) {
+          // The figure README quotes for a finished job's footprint: read it from this line of the output.
+          LOG.info("Redis used_memory per finished one-task job, its topics still retained: {} B ({} jobs)",
+              (redis.usedMemory() - memoryBefore) / JOBS, JOBS);
+        }
       }
       try (FanoutUnderTest fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
               .put(Settings.REDIS_URL, redisUrl).put(Settings.ROLES, "api,worker").put(Settings.WORKER_INSTANCES, 0)
@@ -131,6 +143,39 @@ class JobRetentionTest {
       assertThat(over.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("staging_budget_exceeded");
       assertThat(jobKeys(redis)).as("keys after the refusal").isEqualTo(keysBefore);
       assertThat(fanout.delete("/jobs/" + running).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  @DisplayName("once a failed dataset job's topics are gone, retrying it is refused with 409 (its items went with "
+      + "them) while a failed count job still retries")
+  void retryAfterTopicsGone(@TempDir Path dir) throws Exception {
+    try (RedisNodes nodes = new RedisNodes(dir);
+        FanoutUnderTest fanout = start(nodes, new JsonObject().put(Settings.TOPIC_RETENTION_MS, 300)
+            .put(Settings.JANITOR_INTERVAL_MS, 200));
+        KafkaProbe kafka = new KafkaProbe(fanout.app())) {
+      JsonObject alwaysFails = new JsonObject().put("type", "fail").put("maxAttempts", 1)
+          .put("payload", new JsonObject().put("p", 1));
+      JsonObject dataset = fanout.runToEnd(alwaysFails.copy().put("items", new JsonArray().add("a").add("b")),
+          Duration.ofMinutes(1));
+      JsonObject counted = fanout.runToEnd(alwaysFails.copy().put("count", 2), Duration.ofMinutes(1));
+      for (JsonObject job : List.of(dataset, counted)) {
+        assertThat(job.getString("status")).isEqualTo("failed");
+        Await.until(() -> Future.succeededFuture(kafka.topicsOf(job.getString("id"))), Set::isEmpty,
+            Duration.ofSeconds(30));
+      }
+
+      HttpResponse<Buffer> refused = fanout.post("/jobs/" + dataset.getString("id") + "/retry-failed", new JsonObject());
+      assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(409);
+      assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("dataset_deleted");
+      assertThat(fanout.get("/jobs/" + dataset.getString("id")).bodyAsJsonObject().getString("status"))
+          .as("the refused job is left as it was").isEqualTo("failed");
+
+      HttpResponse<Buffer> retried = fanout.post("/jobs/" + counted.getString("id") + "/retry-failed", new JsonObject());
+      assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(202);
+      JsonObject again = fanout.awaitFinal(counted.getString("id"), Duration.ofMinutes(1));
+      assertThat(again.getString("status")).isEqualTo("failed");
+      assertThat(again.getLong("failed")).as("both tasks ran again, on topics made anew").isEqualTo(2);
     }
   }
 

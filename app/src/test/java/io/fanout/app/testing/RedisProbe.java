@@ -24,6 +24,12 @@ public final class RedisProbe implements AutoCloseable {
     return Await.result(redis.send(request));
   }
 
+  /** Redis's {@code used_memory}: what its data and buffers take, in bytes. */
+  public long usedMemory() {
+    return send(Command.INFO, "memory").toString().lines().filter(line -> line.startsWith("used_memory:"))
+        .mapToLong(line -> Long.parseLong(line.substring("used_memory:".length()).trim())).findFirst().orElseThrow();
+  }
+
   public long dbSize() {
     return send(Command.DBSIZE).toLong();
   }

@@ -24,6 +24,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -62,6 +63,7 @@ public class ApiVerticle extends VerticleBase {
   private JobRoutes jobs;
   private NdjsonUpload upload;
   private JobLogReader logReader;
+  private JobResults results;
   private ClusterRoutes cluster;
   private RedisHealth redisHealth;
   private KafkaHealth kafkaHealth;
@@ -103,6 +105,7 @@ public class ApiVerticle extends VerticleBase {
         new JobRetention(redis, topicAdmin));
     upload = new NdjsonUpload(jobs, staging, settings);
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
+    results = new JobResults(vertx, settings);
     cluster = new ClusterRoutes(new NodeRegistry(redis, settings.longValue(Settings.NODE_TTL_MS)),
         settings.optionalString(Settings.NODE_ID));
     // No h2c upgrade: an upgrading request's body is buffered whole, which would defeat the
@@ -141,6 +144,7 @@ public class ApiVerticle extends VerticleBase {
     router.delete("/jobs/:id").handler(submitter).handler(jobs::delete);
     router.get("/jobs/:id/log/last").handler(viewer).handler(jobs::lastLog);
     router.get("/jobs/:id/log").handler(viewer).handler(this::logPage);
+    router.get("/jobs/:id/results").handler(viewer).handler(this::results);
     router.get("/jobs/:id/failures").handler(viewer).handler(jobs::failures);
     router.post("/jobs/:id/retry-failed").handler(submitter).handler(jobs::retryFailed);
     router.post("/workers/pause").handler(admin).handler(ctx -> jobs.pauseWorkers(ctx, true));
@@ -174,6 +178,27 @@ public class ApiVerticle extends VerticleBase {
         .compose(job -> logReader.page(id, from, limit))
         .onSuccess(page -> Json.reply(ctx, 200, page))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Streams the job's results. Once the first line is out the status is sent, so a failure after
+   * it resets the connection: a client must not take a cut stream for the whole answer.
+   */
+  private void results(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String accept = ctx.request().getHeader("Accept");
+    boolean csv = accept != null && accept.contains(JobResults.CSV);
+    jobs.existing(id)
+        .compose(job -> logReader.present(id))
+        .onFailure(ctx::fail)
+        .onSuccess(present -> {
+          HttpServerResponse response = ctx.response().setChunked(true)
+              .putHeader("Content-Type", csv ? JobResults.CSV + "; charset=utf-8" : JobResults.NDJSON);
+          results.stream(id, csv, response).onFailure(failure -> {
+            LOG.warn("Results of job {} cut off: {}", id, failure.toString());
+            response.reset();
+          });
+        });
   }
 
   /**

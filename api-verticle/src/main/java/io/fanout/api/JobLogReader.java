@@ -46,12 +46,7 @@ final class JobLogReader {
    */
   Future<JsonObject> page(String jobId, long from, int limit) {
     String topic = Topics.log(jobId);
-    return admin.listTopics().compose(topics -> {
-      if (!topics.contains(topic)) {
-        return Future.failedFuture(new ApiError(410, "log_gone", "the log of job " + jobId
-            + " is not in Kafka (not started yet, or deleted after retention); its last record is at /jobs/"
-            + jobId + "/log/last", null));
-      }
+    return present(jobId).compose(present -> {
       Map<String, String> config = KafkaClients.consumer(settings, "log-reader-" + UUID.randomUUID(), "unused");
       config.remove(ConsumerConfig.GROUP_ID_CONFIG);
       config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(limit));
@@ -74,6 +69,14 @@ final class JobLogReader {
           })
           .eventually(consumer::close);
     });
+  }
+
+  /** Fails with 410 when the job's log is not in Kafka (not made yet, or deleted after retention). */
+  Future<Void> present(String jobId) {
+    return admin.listTopics().compose(topics -> topics.contains(Topics.log(jobId)) ? Future.succeededFuture()
+        : Future.failedFuture(new ApiError(410, "log_gone", "the log of job " + jobId
+            + " is not in Kafka (not started yet, or deleted TOPIC_RETENTION_MS after the job ended); its last "
+            + "record is at /jobs/" + jobId + "/log/last", null)));
   }
 
   /**

@@ -74,6 +74,7 @@ public final class Settings {
   public static final String IDEMPOTENCY_TTL_MS = "IDEMPOTENCY_TTL_MS";
   public static final String UPLOAD_GRACE_MS = "UPLOAD_GRACE_MS";
   public static final String STAGING_BUDGET_BYTES = "STAGING_BUDGET_BYTES";
+  public static final String RESULTS_PASS_BYTES = "RESULTS_PASS_BYTES";
   public static final String JOB_RETENTION_MS = "JOB_RETENTION_MS";
   public static final String LEASE_MS = "LEASE_MS";
   public static final String QUEUE_POLL_MS = "QUEUE_POLL_MS";

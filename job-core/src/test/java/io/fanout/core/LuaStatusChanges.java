@@ -19,7 +19,9 @@ import java.util.TreeSet;
  * (one about counts or versions) is taken as possibly true and possibly false, so a change it
  * reports may be impossible, but a change the script can make is never missed. It knows the Lua
  * the scripts are written in (if/elseif/else, for, while, local functions, return) and refuses
- * what it does not know ({@code repeat}, {@code goto}) rather than guess.
+ * what it does not know ({@code repeat}, {@code goto}) rather than guess. It sees a status write
+ * as {@code redis.call('HSET', key, ..., 'status', value, ...)}; a field name held in a variable
+ * (as create.lua's whole new hash, always {@code queued}: {@link Job#toHash}) is not seen.
  */
 final class LuaStatusChanges {
   /** The status of a job whose hash does not exist: {@code HGET} answered nil. */

@@ -8,8 +8,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The life of a job, and the one table of the changes it may go through. Every component
- * that moves a job asks this table first; the Redis scripts enforce the same rules atomically.
+ * The life of a job, and the one table of the changes it may go through. Jobs change state only
+ * in the Redis scripts beside {@link RedisScript} (start, cancel, complete, retry), atomically,
+ * each guarded by the statuses it may leave; Java writes a status only once, a new job's
+ * {@code queued} (create.lua stores {@link Job#toHash}). The scripts do not consult this table at
+ * run time: {@code ScriptTransitionsTest} reads every script and fails the build if one can make
+ * a change this table forbids or names a status it does not know, or if the table allows a change
+ * no script makes. {@link #moveTo} is for Java code that reasons about a change before asking a
+ * script for it.
  */
 public enum JobState {
   QUEUED,

@@ -70,11 +70,15 @@ public class DispatchVerticle extends VerticleBase {
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
     new TopicJanitor(vertx, redis, admin, settings, owner,
         new JobRetention(redis, admin), new StaleUploads(new StagingLedger(redis), admin)).start();
-    long leaseMs = settings.longValue(Settings.LEASE_MS);
-    vertx.setPeriodic(leaseMs / 2, tick -> queue.repair(leaseMs)
-        .onFailure(failure -> LOG.warn("Dispatcher {} could not repair the queue: {}", owner, failure.toString())));
+    vertx.setPeriodic(settings.longValue(Settings.LEASE_MS) / 2, tick -> repairQueue());
     return vertx.eventBus().consumer(Addresses.QUEUE_WAKEUP, wakeup -> admitWhileCapacity()).completion()
         .onSuccess(registered -> admitWhileCapacity());
+  }
+
+  /** Finishes what a process that died between two steps of a queue change left undone ({@link JobQueue#repair}). */
+  private void repairQueue() {
+    queue.repair(settings.longValue(Settings.LEASE_MS))
+        .onFailure(failure -> LOG.warn("Dispatcher {} could not repair the queue: {}", owner, failure.toString()));
   }
 
   @Override

@@ -1,23 +1,17 @@
 package io.fanout.worker;
 
 import io.fanout.core.Job;
-import io.fanout.core.Task;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks on the worker pool and retries a failed task after an exponential backoff with
@@ -25,15 +19,12 @@ import org.slf4j.LoggerFactory;
  * in the order they were fetched, and every pool thread takes the next one: so a partition's
  * tasks run side by side in offset order and its committable prefix (hence counts and progress)
  * follows just behind the threads. Waiting for a retry happens on a timer, not on a pool thread.
+ * What one attempt does is {@link TaskAttempts}'s.
  */
 final class TaskRunner {
-  private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
   /** A thread reports what it ran after this many records, or sooner when they take time. */
   private static final int REPORT_EVERY = 64;
   private static final long REPORT_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-
-  /** A task type's handler (null if this worker has none) and its meters: one lookup per task finds both. */
-  private record HandledType(TaskHandler handler, TaskMeters.OfType meters) {}
 
   /** A fetched record to run, with where its outcome goes. */
   private record Item(Job job, ConsumerRecord<String, String> record, PartitionWork work, Settled settled) {}
@@ -41,23 +32,18 @@ final class TaskRunner {
   private final Vertx vertx;
   private final WorkerExecutor pool;
   private final int poolSize;
-  private final Map<String, HandledType> handledTypes = new ConcurrentHashMap<>();
-  private final TaskHandlers handlers;
-  private final TaskMeters meters;
-  private final String workerId;
+  private final TaskAttempts attempts;
   private final long retryBaseMs;
   private final long retryMaxMs;
   private final Queue<Item> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicInteger drainers = new AtomicInteger();
 
-  TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskHandlers handlers, TaskMeters meters,
-      String workerId, long retryBaseMs, long retryMaxMs) {
+  TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskAttempts attempts, long retryBaseMs,
+      long retryMaxMs) {
     this.vertx = vertx;
     this.pool = pool;
     this.poolSize = poolSize;
-    this.handlers = handlers;
-    this.meters = meters;
-    this.workerId = workerId;
+    this.attempts = attempts;
     this.retryBaseMs = retryBaseMs;
     this.retryMaxMs = retryMaxMs;
   }
@@ -93,7 +79,7 @@ final class TaskRunner {
             report.before(item);
             long startedAt = System.nanoTime();
             Outcome outcome = item.work().mayStart(item.record().offset())
-                ? attempt(item.record(), taskOf(item.job(), item.record()), 1)
+                ? attempts.attempt(item.record(), TaskAttempts.taskOf(item.job(), item.record()), 1)
                 : null;
             if (mayRetry(outcome)) {
               Item failed = item;
@@ -174,7 +160,7 @@ final class TaskRunner {
     vertx.timer(backoffMs(failed.attempts()), TimeUnit.MILLISECONDS)
         .compose(waited -> pool.<Outcome>executeBlocking(() -> {
           Outcome next = work.mayStart(failed.record().offset())
-              ? attempt(failed.record(), failed.task(), failed.attempts() + 1)
+              ? attempts.attempt(failed.record(), failed.task(), failed.attempts() + 1)
               : null;
           if (mayRetry(next)) {
             return next;
@@ -199,65 +185,4 @@ final class TaskRunner {
     long exponential = Math.min(retryMaxMs, retryBaseMs << Math.min(20, attemptsMade - 1));
     return exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
   }
-
-  /**
-   * What a summing task's result adds to its job's value. Anything but a finite number fails the
-   * attempt here: the counting script could not add it, and the job would never finish.
-   */
-  static Double addsToSum(JsonObject result) {
-    Double value = result == null ? null : result.getDouble("value");
-    if (value != null && !Double.isFinite(value)) {
-      throw new IllegalArgumentException("result value " + value + " is not a finite number");
-    }
-    return value;
-  }
-
-  private Outcome attempt(ConsumerRecord<String, String> record, Task task, int attempt) {
-    if (task == null) {
-      LOG.warn("Record at offset {} of {} is not a task; skipped", record.offset(), record.topic());
-      return Outcome.notATask(record);
-    }
-    HandledType handled = handledTypes.get(task.type());
-    if (handled == null) {
-      handled = handledTypes.computeIfAbsent(task.type(),
-          type -> new HandledType(handlers.forType(type), meters.forType(type)));
-    }
-    long startedAt = System.nanoTime();
-    if (handled.handler() == null) {
-      return failed(record, task, "no handler for task type '" + task.type() + "' on " + workerId, attempt,
-          handled.meters(), startedAt);
-    }
-    try {
-      JsonObject result = handled.handler().run(task);
-      Double addsToSum = handled.handler().sumsResults() ? addsToSum(result) : null;
-      handled.meters().succeeded(System.nanoTime() - startedAt);
-      return new Outcome(record, task, result, null, attempt, addsToSum, System.currentTimeMillis());
-    } catch (VirtualMachineError e) {
-      if (!(e instanceof StackOverflowError)) {
-        throw e;
-      }
-      return failed(record, task, "StackOverflowError", attempt, handled.meters(), startedAt);
-    } catch (Throwable e) {
-      // A handler's bug (an exception, a missing class, a failed assertion) fails its task, never the worker.
-      return failed(record, task, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt, handled.meters(),
-          startedAt);
-    }
-  }
-
-  private static Outcome failed(ConsumerRecord<String, String> record, Task task, String error, int attempt,
-      TaskMeters.OfType meters, long startedAt) {
-    // The same rule as mayRetry: an attempt short of maxAttempts is tried again.
-    meters.failed(System.nanoTime() - startedAt, attempt < task.maxAttempts());
-    return new Outcome(record, task, null, error, attempt, null, System.currentTimeMillis());
-  }
-
-  /** The record's task, or null if the record is not one (its key is not an index, its item not JSON). */
-  private static Task taskOf(Job job, ConsumerRecord<String, String> record) {
-    try {
-      return Task.of(job, Long.parseLong(record.key()), record.value());
-    } catch (RuntimeException malformed) {
-      return null;
-    }
-  }
-
 }

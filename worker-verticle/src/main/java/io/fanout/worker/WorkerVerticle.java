@@ -12,9 +12,11 @@ import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.fanout.core.TopicAdmin;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -27,10 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker: a member of the workers' consumer group ({@link TaskConsumer}) whose tasks run in
+ * A worker: a member of the workers' consumer group ({@link ConsumerSession}) whose tasks run in
  * parallel on a bounded pool ({@link TaskRunner}) and are counted once and logged once
- * ({@link OutcomeRecorder}). This verticle wires them up and passes on what operators and
- * dispatchers broadcast: cancels, retries, pauses and new topics.
+ * ({@link CommitRound}, {@link OutcomeRecorder}); ARCHITECTURE.md follows a task through them.
+ * This verticle wires them up and passes on what operators and dispatchers broadcast: cancels,
+ * retries, pauses and new topics.
  */
 public class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
@@ -43,7 +46,9 @@ public class WorkerVerticle extends VerticleBase {
   private Redis redis;
   private LiveJobs liveJobs;
   private WorkerExecutor pool;
-  private TaskConsumer consumer;
+  private ConsumerSession session;
+  private RunnerHandoff handoff;
+  private FetchThrottle throttle;
   private KafkaClientMeters<KafkaConsumer<String, String>> consumerMeters;
   private KafkaClientMeters<KafkaProducer<String, String>> producerMeters;
   private boolean pausedByOperator;
@@ -54,53 +59,68 @@ public class WorkerVerticle extends VerticleBase {
     redis = RedisClients.create(vertx, settings);
     JobStore store = new JobStore(redis, ReplicaAck.from(settings));
     liveJobs = new LiveJobs(store, LIVE_RECHECK_MS);
-    int poolSize = settings.integer(Settings.WORKER_POOL);
-    pool = vertx.createSharedWorkerExecutor("fanout-tasks", poolSize);
+    pool = vertx.createSharedWorkerExecutor("fanout-tasks", settings.integer(Settings.WORKER_POOL));
     MeterRegistry registry = FanoutMeters.registry(settings);
     TaskMeters meters = new TaskMeters(registry);
-    TaskRunner runner = new TaskRunner(vertx, pool, poolSize, TaskHandlers.discover(), meters, workerId,
-        settings.longValue(Settings.RETRY_BASE_MS), settings.longValue(Settings.RETRY_MAX_MS));
+    TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover(), meters, workerId));
     OutcomeRecorder recorder = new OutcomeRecorder(vertx.eventBus(), store, liveJobs, workerId, meters);
+    assembleConsumerSession(registry, runner, recorder);
+    vertx.setPeriodic(FIGURES_MS, tick -> publishFigures());
+    vertx.setPeriodic(PAUSE_RECHECK_MS, tick -> readOperatorPause());
+    return ensureDeadLetterTopic()
+        .compose(created -> vertx.eventBus().consumer(Addresses.CONTROL, this::onControl).completion())
+        .compose(listening -> readOperatorPause())
+        .compose(read -> session.start())
+        .onSuccess(joined -> LOG.info("Worker {} joined group {} with {} threads", workerId,
+            settings.string(Settings.WORKER_GROUP), settings.integer(Settings.WORKER_POOL)));
+  }
+
+  private TaskRunner taskRunner(TaskAttempts attempts) {
+    return new TaskRunner(vertx, pool, settings.integer(Settings.WORKER_POOL), attempts,
+        settings.longValue(Settings.RETRY_BASE_MS), settings.longValue(Settings.RETRY_MAX_MS));
+  }
+
+  /**
+   * The group member and its parts: the partitions it holds, the hand-off to the runner, fetch
+   * backpressure and the commit round, each with its own Kafka client factory and meters.
+   */
+  private void assembleConsumerSession(MeterRegistry registry, TaskRunner runner, OutcomeRecorder recorder) {
     Map<String, Object> consumerConfig =
         Map.copyOf(KafkaClients.consumer(settings, workerId, settings.string(Settings.WORKER_GROUP)));
     Map<String, Object> producerConfig = Map.copyOf(KafkaClients.transactionalProducer(settings, workerId));
     consumerMeters = KafkaClientMeters.consumers(registry, () -> new KafkaConsumer<String, String>(consumerConfig));
     producerMeters = KafkaClientMeters.producers(registry, () -> new KafkaProducer<String, String>(producerConfig));
-    consumer = new TaskConsumer(vertx.getOrCreateContext(), workerId, runner, liveJobs, recorder,
-        consumerMeters, producerMeters,
-        poolSize * settings.integer(Settings.WORKER_QUEUE_PER_THREAD),
-        settings.longValue(Settings.COMMIT_INTERVAL_MS), settings.longValue(Settings.DRAIN_TIMEOUT_MS));
-    vertx.setPeriodic(FIGURES_MS, tick -> publishFigures());
-    vertx.setPeriodic(PAUSE_RECHECK_MS, tick -> readOperatorPause());
-    return ensureDeadLetterTopic()
-        .compose(created -> vertx.eventBus().consumer(Addresses.CONTROL, message -> {
-          if (message.body() instanceof JsonObject command) {
-            onControl(command);
-          }
-        }).completion())
-        .compose(listening -> readOperatorPause())
-        .compose(read -> consumer.start())
-        .onSuccess(joined -> LOG.info("Worker {} joined group {} with {} threads", workerId,
-            settings.string(Settings.WORKER_GROUP), poolSize));
+    Context context = vertx.getOrCreateContext();
+    HeldPartitions held = new HeldPartitions();
+    throttle = new FetchThrottle(held,
+        settings.integer(Settings.WORKER_POOL) * settings.integer(Settings.WORKER_QUEUE_PER_THREAD));
+    handoff = new RunnerHandoff(context, workerId, runner, liveJobs, held);
+    CommitRound commits = new CommitRound(context, workerId, recorder, producerMeters, held, throttle,
+        settings.longValue(Settings.COMMIT_INTERVAL_MS));
+    session = new ConsumerSession(context, workerId, consumerMeters, held, handoff, throttle, commits,
+        settings.longValue(Settings.DRAIN_TIMEOUT_MS));
   }
 
   /** Finishes the tasks in hand and commits them before leaving the group. */
   @Override
   public Future<?> stop() {
     vertx.sharedData().getLocalMap(Addresses.WORKER_FIGURES_MAP).remove(workerId);
-    return consumer.stop().eventually(() -> {
+    return session.stop().eventually(() -> {
       consumerMeters.close();
       producerMeters.close();
       return Future.join(pool.close(), redis.close());
     });
   }
 
-  private void onControl(JsonObject command) {
+  private void onControl(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject command)) {
+      return;
+    }
     String jobId = command.getString("jobId");
     switch (command.getString("action", "")) {
       case "cancel" -> liveJobs.ended(jobId);
       case "retry" -> liveJobs.forget(jobId);
-      case "topics" -> consumer.lookForNewTopics();
+      case "topics" -> session.lookForNewTopics();
       case "pause" -> setOperatorPause(true);
       case "resume" -> setOperatorPause(false);
       default -> LOG.debug("Worker {} ignores control message {}", workerId, command);
@@ -118,16 +138,16 @@ public class WorkerVerticle extends VerticleBase {
     if (paused != pausedByOperator) {
       pausedByOperator = paused;
       LOG.info("Worker {} {} by an operator", workerId, paused ? "paused" : "resumed");
-      consumer.operatorPause(paused);
+      throttle.operatorPause(paused);
     }
   }
 
   /** This worker's counters, for the node's entry in {@code GET /cluster}. */
   private void publishFigures() {
     vertx.sharedData().<String, JsonObject>getLocalMap(Addresses.WORKER_FIGURES_MAP).put(workerId, new JsonObject()
-        .put("tasksDone", consumer.tasksDone())
-        .put("tasksFailed", consumer.tasksFailed())
-        .put("inFlight", consumer.inHand())
+        .put("tasksDone", handoff.tasksDone())
+        .put("tasksFailed", handoff.tasksFailed())
+        .put("inFlight", throttle.inHand())
         .put("pool", settings.integer(Settings.WORKER_POOL))
         .put("paused", pausedByOperator));
   }

@@ -13,20 +13,20 @@ class SumValueTest {
   @Test
   @DisplayName("a finite number is added; no result or no value adds nothing")
   void finiteValues() {
-    assertThat(TaskRunner.addsToSum(new JsonObject().put("value", 2.5))).isEqualTo(2.5);
-    assertThat(TaskRunner.addsToSum(new JsonObject().put("value", 7))).isEqualTo(7.0);
-    assertThat(TaskRunner.addsToSum(new JsonObject())).isNull();
-    assertThat(TaskRunner.addsToSum(null)).isNull();
+    assertThat(TaskAttempts.addsToSum(new JsonObject().put("value", 2.5))).isEqualTo(2.5);
+    assertThat(TaskAttempts.addsToSum(new JsonObject().put("value", 7))).isEqualTo(7.0);
+    assertThat(TaskAttempts.addsToSum(new JsonObject())).isNull();
+    assertThat(TaskAttempts.addsToSum(null)).isNull();
   }
 
   @Test
   @DisplayName("NaN, infinity or a value that is no number fail the attempt instead of the job's count")
   void otherValuesFail() {
-    assertThatThrownBy(() -> TaskRunner.addsToSum(new JsonObject().put("value", Double.NaN)))
+    assertThatThrownBy(() -> TaskAttempts.addsToSum(new JsonObject().put("value", Double.NaN)))
         .hasMessageContaining("not a finite number");
-    assertThatThrownBy(() -> TaskRunner.addsToSum(new JsonObject().put("value", Double.POSITIVE_INFINITY)))
+    assertThatThrownBy(() -> TaskAttempts.addsToSum(new JsonObject().put("value", Double.POSITIVE_INFINITY)))
         .hasMessageContaining("not a finite number");
-    assertThatThrownBy(() -> TaskRunner.addsToSum(new JsonObject().put("value", "ten")))
+    assertThatThrownBy(() -> TaskAttempts.addsToSum(new JsonObject().put("value", "ten")))
         .isInstanceOf(ClassCastException.class);
   }
 }

@@ -1,0 +1,95 @@
+package io.fanout.worker;
+
+import io.fanout.core.Job;
+import io.fanout.core.Task;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One attempt at one task, by its type's {@link TaskHandler}, timed and metered. An attempt
+ * always ends in an {@link Outcome}: a handler's exception, a missing handler or a result the job
+ * cannot sum fails the task, never the worker (only a fatal VM error escapes). Called from any
+ * pool thread at once.
+ */
+final class TaskAttempts {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskAttempts.class);
+
+  /** A task type's handler (null if this worker has none) and its meters: one lookup per task finds both. */
+  private record HandledType(TaskHandler handler, TaskMeters.OfType meters) {}
+
+  private final Map<String, HandledType> handledTypes = new ConcurrentHashMap<>();
+  private final TaskHandlers handlers;
+  private final TaskMeters meters;
+  private final String workerId;
+
+  TaskAttempts(TaskHandlers handlers, TaskMeters meters, String workerId) {
+    this.handlers = handlers;
+    this.meters = meters;
+    this.workerId = workerId;
+  }
+
+  /** The record's task, or null if the record is not one (its key is not an index, its item not JSON). */
+  static Task taskOf(Job job, ConsumerRecord<String, String> record) {
+    try {
+      return Task.of(job, Long.parseLong(record.key()), record.value());
+    } catch (RuntimeException malformed) {
+      return null;
+    }
+  }
+
+  /**
+   * What a summing task's result adds to its job's value. Anything but a finite number fails the
+   * attempt here: the counting script could not add it, and the job would never finish.
+   */
+  static Double addsToSum(JsonObject result) {
+    Double value = result == null ? null : result.getDouble("value");
+    if (value != null && !Double.isFinite(value)) {
+      throw new IllegalArgumentException("result value " + value + " is not a finite number");
+    }
+    return value;
+  }
+
+  /** Runs attempt number {@code attempt} of the record's task ({@code task} null if it is no task). */
+  Outcome attempt(ConsumerRecord<String, String> record, Task task, int attempt) {
+    if (task == null) {
+      LOG.warn("Record at offset {} of {} is not a task; skipped", record.offset(), record.topic());
+      return Outcome.notATask(record);
+    }
+    HandledType handled = handledTypes.get(task.type());
+    if (handled == null) {
+      handled = handledTypes.computeIfAbsent(task.type(),
+          type -> new HandledType(handlers.forType(type), meters.forType(type)));
+    }
+    long startedAt = System.nanoTime();
+    if (handled.handler() == null) {
+      return failed(record, task, "no handler for task type '" + task.type() + "' on " + workerId, attempt,
+          handled.meters(), startedAt);
+    }
+    try {
+      JsonObject result = handled.handler().run(task);
+      Double addsToSum = handled.handler().sumsResults() ? addsToSum(result) : null;
+      handled.meters().succeeded(System.nanoTime() - startedAt);
+      return new Outcome(record, task, result, null, attempt, addsToSum, System.currentTimeMillis());
+    } catch (VirtualMachineError e) {
+      if (!(e instanceof StackOverflowError)) {
+        throw e;
+      }
+      return failed(record, task, "StackOverflowError", attempt, handled.meters(), startedAt);
+    } catch (Throwable e) {
+      // A handler's bug (an exception, a missing class, a failed assertion) fails its task, never the worker.
+      return failed(record, task, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt, handled.meters(),
+          startedAt);
+    }
+  }
+
+  private static Outcome failed(ConsumerRecord<String, String> record, Task task, String error, int attempt,
+      TaskMeters.OfType meters, long startedAt) {
+    // The same rule as TaskRunner's retries: an attempt short of maxAttempts is tried again.
+    meters.failed(System.nanoTime() - startedAt, attempt < task.maxAttempts());
+    return new Outcome(record, task, null, error, attempt, null, System.currentTimeMillis());
+  }
+}

@@ -2,11 +2,13 @@ package io.fanout.api;
 
 import io.fanout.api.JobRequest.Submission;
 import io.fanout.core.Addresses;
+import io.fanout.core.ControlMessage;
 import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.Job;
 import io.fanout.core.JobId;
 import io.fanout.core.JobQueue;
 import io.fanout.core.JobRetention;
+import io.fanout.core.LifecycleEvent;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.fanout.core.NoSuchJobException;
@@ -239,7 +241,7 @@ final class JobRoutes {
     changeable(ctx, id)
         .compose(job -> queue.retryFailed(id))
         .onSuccess(retried -> {
-          vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "retry").put("jobId", id));
+          vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.retry(id).toJson());
           vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, id);
           Json.reply(ctx, 202, new JsonObject().put("jobId", id).put("status", JobState.QUEUED.wireName())
               .put("retried", retried));
@@ -257,7 +259,7 @@ final class JobRoutes {
         : Request.cmd(Command.DEL).arg(RedisKeys.WORKERS_PAUSED);
     redis.send(change)
         .onSuccess(done -> {
-          vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", pause ? "pause" : "resume"));
+          vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.pauseWorkers(pause).toJson());
           Json.reply(ctx, 200, new JsonObject().put("paused", pause));
         })
         .onFailure(ctx::fail);
@@ -292,17 +294,12 @@ final class JobRoutes {
    */
   private Future<Void> cancel(String id) {
     return queue.cancel(id).compose(previous -> store.find(id)).compose(job -> {
-      JsonObject event = new JsonObject()
-          .put("jobId", id)
-          .put("event", JobState.CANCELLED.wireName())
-          .put("done", job.done())
-          .put("failed", job.failed())
-          .put("at", System.currentTimeMillis());
-      vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "cancel").put("jobId", id));
+      JsonObject event = LifecycleEvent.now(id, JobState.CANCELLED, job.done(), job.failed()).toJson();
+      vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.cancel(id).toJson());
       // A job cancelled before it ran has no log topic; its record lives in Redis only.
       Future<?> logged = job.startedAt() == null
           ? Future.succeededFuture()
-          : producer.send(KafkaProducerRecord.create(Topics.log(id), "lifecycle", event.encode()));
+          : producer.send(KafkaProducerRecord.create(Topics.log(id), LifecycleEvent.LOG_KEY, event.encode()));
       return logged.compose(sent -> store.saveLastLog(id, event))
           .onSuccess(saved -> vertx.eventBus().publish(Addresses.EVENTS, event));
     });

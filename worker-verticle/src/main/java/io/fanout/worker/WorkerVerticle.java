@@ -1,6 +1,7 @@
 package io.fanout.worker;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.ControlMessage;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClientMeters;
@@ -95,15 +96,20 @@ public class WorkerVerticle extends VerticleBase {
     });
   }
 
-  private void onControl(JsonObject command) {
-    String jobId = command.getString("jobId");
-    switch (command.getString("action", "")) {
-      case "cancel" -> liveJobs.ended(jobId);
-      case "retry" -> liveJobs.forget(jobId);
-      case "topics" -> consumer.lookForNewTopics();
-      case "pause" -> setOperatorPause(true);
-      case "resume" -> setOperatorPause(false);
-      default -> LOG.debug("Worker {} ignores control message {}", workerId, command);
+  private void onControl(JsonObject json) {
+    ControlMessage command;
+    try {
+      command = ControlMessage.fromJson(json);
+    } catch (IllegalArgumentException e) {
+      LOG.debug("Worker {} ignores control message {}: {}", workerId, json, e.getMessage());
+      return;
+    }
+    switch (command.action()) {
+      case CANCEL -> liveJobs.ended(command.jobId());
+      case RETRY -> liveJobs.forget(command.jobId());
+      case TOPICS -> consumer.lookForNewTopics();
+      case PAUSE -> setOperatorPause(true);
+      case RESUME -> setOperatorPause(false);
     }
   }
 

@@ -1,4 +1,4 @@
-package io.fanout.progress;
+package io.fanout.core;
 
 import io.vertx.core.json.JsonObject;
 
@@ -29,13 +29,17 @@ public record ProgressSnapshot(
   /** Sequence numbers of a job that is run again start above those of its previous run. */
   private static final long GENERATION_STRIDE = 1L << 32;
 
-  /** The same formula as {@code claim-snapshot.lua}: both sides must agree on the order. */
+  /**
+   * The same formula as {@code claim-snapshot.lua}: both sides must agree on the order. The page
+   * gets it computed ({@code progressSeq} in a job's JSON) so that it has no copy of its own.
+   */
   public static long seqOf(long generation, long done, long failed, boolean isFinal) {
     return generation * GENERATION_STRIDE + (done + failed) * 2 + (isFinal ? 1 : 0);
   }
 
   public static boolean isFinal(String status) {
-    return "completed".equals(status) || "failed".equals(status) || "cancelled".equals(status);
+    return JobState.COMPLETED.wireName().equals(status) || JobState.FAILED.wireName().equals(status)
+        || JobState.CANCELLED.wireName().equals(status);
   }
 
   /** How long the rest should take at {@code rate}: zero once final, null while nothing moves. */

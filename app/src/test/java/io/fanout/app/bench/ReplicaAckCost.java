@@ -1,12 +1,12 @@
 package io.fanout.app.bench;
 
 import io.fanout.app.FanoutApp;
-import io.fanout.app.LocalCluster;
 import io.fanout.app.embedded.EmbeddedKafka;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

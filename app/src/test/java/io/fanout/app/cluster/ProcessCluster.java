@@ -1,8 +1,8 @@
 package io.fanout.app.cluster;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

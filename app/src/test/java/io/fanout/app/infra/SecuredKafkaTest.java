@@ -2,7 +2,6 @@ package io.fanout.app.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.KafkaNodes;
@@ -11,6 +10,7 @@ import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
+import io.fanout.tools.LocalCluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;

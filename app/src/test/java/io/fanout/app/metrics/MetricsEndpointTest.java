@@ -2,7 +2,6 @@ package io.fanout.app.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
@@ -11,6 +10,7 @@ import io.fanout.app.testing.PrometheusText.Family;
 import io.fanout.app.testing.PrometheusText.Sample;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;

@@ -2,13 +2,13 @@ package io.fanout.app.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.SockJsBridgeClient.Frame;
 import io.fanout.core.Addresses;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,7 +3,6 @@ package io.fanout.app.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
@@ -11,6 +10,7 @@ import io.fanout.app.testing.SharedBackends;
 import io.fanout.app.testing.TestCertificates;
 import io.fanout.core.Settings;
 import io.fanout.core.SettingsRefusedException;
+import io.fanout.tools.LocalCluster;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;

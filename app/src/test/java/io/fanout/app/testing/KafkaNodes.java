@@ -1,6 +1,6 @@
 package io.fanout.app.testing;
 
-import io.fanout.app.LocalCluster;
+import io.fanout.tools.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.fanout.app;
+package io.fanout.tools;
 
 import io.fanout.core.JobState;
 import io.fanout.core.Settings;

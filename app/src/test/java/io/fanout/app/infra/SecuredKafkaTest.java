@@ -10,7 +10,6 @@ import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -108,7 +107,7 @@ class SecuredKafkaTest {
   @Test
   @DisplayName("with no broker at KAFKA_BOOTSTRAP_SERVERS Fanout exits non-zero with one error naming the setting and the address")
   void unreachableRefused() throws Exception {
-    String nowhere = "127.0.0.1:" + LocalCluster.freePort();
+    String nowhere = "127.0.0.1:" + FanoutUnderTest.freePort();
     Map<String, String> env = new HashMap<>();
     env.put(Settings.KAFKA_BOOTSTRAP_SERVERS, nowhere);
     env.put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB));
@@ -125,7 +124,7 @@ class SecuredKafkaTest {
   /** Starts a Fanout process that must refuse to start; returns its output once it has exited non-zero. */
   private static String refusedStart(String name, Map<String, String> env) throws Exception {
     // Should it start after all, it must not take anyone's port.
-    env.put(Settings.HTTP_PORT, Integer.toString(LocalCluster.freePort()));
+    env.put(Settings.HTTP_PORT, Integer.toString(FanoutUnderTest.freePort()));
     ChildFanout child = ChildFanout.start(name, List.of("-Xmx256m"), List.of("--roles", "api,worker"), env);
     try {
       assertThat(child.process().waitFor(REFUSAL_TIMEOUT.toSeconds(), TimeUnit.SECONDS))

@@ -10,7 +10,6 @@ import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -61,8 +60,8 @@ class DatasetMemoryTest {
   void bigDatasetSmallRedis(@TempDir Path dir) throws Exception {
     Path dataset = writeDataset(dir);
     assertThat(Files.size(dataset)).as("about 200 MB").isBetween(190_000_000L, 220_000_000L);
-    int redisPort = LocalCluster.freePort();
-    int apiPort = LocalCluster.freePort();
+    int redisPort = FanoutUnderTest.freePort();
+    int apiPort = FanoutUnderTest.freePort();
     Vertx vertx = Vertx.vertx();
     try (RedisNodes nodes = new RedisNodes(dir.resolve("redis"))) {
       nodes.server("metadata", redisPort, List.of("port " + redisPort, "appendonly no"));

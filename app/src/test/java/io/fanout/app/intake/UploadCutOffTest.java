@@ -12,7 +12,6 @@ import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -60,7 +59,7 @@ class UploadCutOffTest {
   @Test
   @DisplayName("an API killed mid-upload leaves its staging topic to the sweep, which deletes it after the grace time")
   void apiDies(@TempDir Path dir) throws Exception {
-    int apiPort = LocalCluster.freePort();
+    int apiPort = FanoutUnderTest.freePort();
     try (RedisNodes nodes = new RedisNodes(dir)) {
       String redisUrl = ownRedis(nodes);
       ChildFanout api = ChildFanout.start("cut-off-api", List.of("-Xmx256m"), List.of("--roles", "api"),
@@ -84,7 +83,7 @@ class UploadCutOffTest {
   }
 
   private static String ownRedis(RedisNodes nodes) {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     nodes.server("cut-off", port, List.of("port " + port, "appendonly no"));
     return "redis://127.0.0.1:" + port;
   }

@@ -48,7 +48,7 @@ class MetricsEndpointTest {
   static void runJobs() {
     // A cluster of this test's own: another Fanout cluster on this machine must not join it.
     String clusterName = "metrics-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-    String clusterPort = Integer.toString(LocalCluster.freePort());
+    String clusterPort = Integer.toString(FanoutUnderTest.freePort());
     JsonObject settings = new JsonObject()
         .put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB))
         .put(Settings.METRICS_REFRESH_MS, 200)

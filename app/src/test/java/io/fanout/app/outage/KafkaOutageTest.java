@@ -4,7 +4,6 @@ import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +34,7 @@ class KafkaOutageTest {
   @Test
   @DisplayName("the job ends with done exactly 30,000 and every task counted once; /health is 503 while the broker is away and 200 after")
   void brokerKilledAndRestarted() throws Exception {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     Map<String, String> broker = Map.of(
         Settings.EMBEDDED_KAFKA_PORT, String.valueOf(port),
         Settings.DATA_DIR, dir.toString(),

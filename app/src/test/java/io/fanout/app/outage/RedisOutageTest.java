@@ -6,7 +6,6 @@ import io.fanout.app.embedded.EmbeddedRedis;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ class RedisOutageTest {
   @Test
   @DisplayName("the job ends with done exactly 30,000 and every task counted once; /health is 503 while Redis is away and 200 after")
   void redisKilledAndRestarted() throws Exception {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     Path data = dir.resolve("redis");
     EmbeddedRedis redis = EmbeddedRedis.start(data, port);
     JsonObject settings = new JsonObject()

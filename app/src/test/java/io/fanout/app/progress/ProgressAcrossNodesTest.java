@@ -8,7 +8,6 @@ import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.SockJsBridgeClient.Frame;
 import io.fanout.core.Addresses;
 import io.fanout.core.Settings;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +34,7 @@ class ProgressAcrossNodesTest {
     JsonObject clustered = new JsonObject()
         .put(Settings.CLUSTER, true)
         .put(Settings.CLUSTER_NAME, "progress-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime())
-        .put(Settings.CLUSTER_PORT, LocalCluster.freePort());
+        .put(Settings.CLUSTER_PORT, FanoutUnderTest.freePort());
     worker = FanoutUnderTest.onSharedBackends(clustered.copy().put(Settings.PROGRESS_INSTANCES, 2));
     bridgeOnly = FanoutUnderTest.onSharedBackends(clustered.copy()
         .put(Settings.ROLES, "progress").put(Settings.PROGRESS_INSTANCES, 2));

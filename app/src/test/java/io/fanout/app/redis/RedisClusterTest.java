@@ -9,7 +9,6 @@ import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.RedisScript;
 import io.fanout.core.Settings;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -74,7 +73,7 @@ class RedisClusterTest {
   static void startCluster() throws Exception {
     nodes = new RedisNodes(Files.createTempDirectory(Path.of("target"), "redis-cluster-"));
     for (int i = 0; i < MASTERS; i++) {
-      int port = LocalCluster.freePort();
+      int port = FanoutUnderTest.freePort();
       masters.add(nodes.server("master-" + i, port, List.of("port " + port, "cluster-enabled yes",
           "cluster-config-file nodes.conf", "appendonly no")));
     }

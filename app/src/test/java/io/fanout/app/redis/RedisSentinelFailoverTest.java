@@ -14,7 +14,6 @@ import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -69,13 +68,13 @@ class RedisSentinelFailoverTest {
   static void startSentinelTopology() {
     nodes = new RedisNodes(dir);
     vertx = Vertx.vertx();
-    int masterPort = LocalCluster.freePort();
+    int masterPort = FanoutUnderTest.freePort();
     master = nodes.server("master", masterPort, List.of("port " + masterPort, "appendonly yes"));
-    int replicaPort = LocalCluster.freePort();
+    int replicaPort = FanoutUnderTest.freePort();
     nodes.server("replica", replicaPort, List.of("port " + replicaPort, "appendonly yes",
         "replicaof 127.0.0.1 " + masterPort));
     for (int i = 1; i <= 3; i++) {
-      int port = LocalCluster.freePort();
+      int port = FanoutUnderTest.freePort();
       sentinels.add(nodes.sentinel("sentinel-" + i, port, List.of("port " + port,
           "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + masterPort + " 2",
           "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",

@@ -10,7 +10,6 @@ import io.fanout.app.testing.SharedBackends;
 import io.fanout.app.testing.TestCertificates;
 import io.fanout.core.Settings;
 import io.fanout.core.SettingsRefusedException;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -53,7 +52,7 @@ class RedisTlsAclTest {
   @BeforeAll
   static void startRedis() {
     certs = TestCertificates.make(dir.resolve("certs"));
-    port = LocalCluster.freePort();
+    port = FanoutUnderTest.freePort();
     nodes = new RedisNodes(dir);
     nodes.server("tls-acl", port, List.of(
         "port 0",
@@ -114,7 +113,7 @@ class RedisTlsAclTest {
     // from the password, not from a timeout.
     Map<String, String> env = settings().put(Settings.REDIS_PASSWORD, WRONG_PASSWORD)
         .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 45_000)
-        .put(Settings.HTTP_PORT, LocalCluster.freePort()).put(Settings.PROGRESS_PORT, LocalCluster.freePort())
+        .put(Settings.HTTP_PORT, FanoutUnderTest.freePort()).put(Settings.PROGRESS_PORT, FanoutUnderTest.freePort())
         .stream().collect(Collectors.toMap(Map.Entry::getKey, entry -> String.valueOf(entry.getValue())));
     // The operators' logging, not the tests': what a user would see.
     ChildFanout child = ChildFanout.start("redis-wrong-password",
@@ -150,7 +149,7 @@ class RedisTlsAclTest {
     assertThat(refusal(settings().put(Settings.REDIS_URL, "redis://127.0.0.1:" + port)
         .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 1500)))
         .contains("REDIS_URL", "rediss://").doesNotContain(PASSWORD);
-    assertThat(refusal(settings().put(Settings.REDIS_URL, "rediss://127.0.0.1:" + LocalCluster.freePort())
+    assertThat(refusal(settings().put(Settings.REDIS_URL, "rediss://127.0.0.1:" + FanoutUnderTest.freePort())
         .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 1500)))
         .contains("Redis does not answer", "REDIS_URL", "REDIS_CONNECT_TIMEOUT_MS").doesNotContain(PASSWORD);
   }

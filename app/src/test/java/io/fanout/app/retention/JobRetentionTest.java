@@ -10,7 +10,6 @@ import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
-import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -152,7 +151,7 @@ class JobRetentionTest {
   }
 
   private static String ownRedis(RedisNodes nodes) {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     nodes.server("retention", port, List.of("port " + port, "appendonly no"));
     return "redis://127.0.0.1:" + port;
   }

@@ -111,10 +111,15 @@ final class FanoutPage {
 
   /** Fills the form for a job of {@code count} iterations and submits it; returns the new card's job id. */
   String submitCount(String type, long count) {
+    return submitCount(type, count, "");
+  }
+
+  /** The same, with a payload typed into the form as JSON text. */
+  String submitCount(String type, long count, String payloadJson) {
     fill("#job-type", type);
     browser.find("input[name=work][value=count]").click();
     fill("#job-count", Long.toString(count));
-    fill("#job-payload", "");
+    fill("#job-payload", payloadJson);
     return submit();
   }
 
@@ -149,6 +154,12 @@ final class FanoutPage {
 
   void awaitStatus(String jobId, String status) {
     browser.waitFor("job " + jobId + " to be " + status, driver -> status.equals(status(jobId)));
+  }
+
+  /** Waits until the card shows {@code done} tasks done and the job in {@code status}. */
+  void awaitShown(String jobId, String status, long done) {
+    browser.waitFor("job " + jobId + " to show " + done + " done and be " + status,
+        driver -> status.equals(status(jobId)) && shownDone(jobId) == done);
   }
 
   /** Waits until the card shows at least {@code done} tasks done while still running; returns what it shows. */

@@ -69,9 +69,20 @@ public record ProgressSnapshot(
     return json;
   }
 
+  /** @throws IllegalArgumentException for a message that is not a snapshot */
   public static ProgressSnapshot fromJson(JsonObject json) {
-    return new ProgressSnapshot(json.getString("jobId"), json.getLong("seq"), json.getLong("done"),
-        json.getLong("failed"), json.getLong("total"), json.getString("status"), json.getDouble("rate", 0.0),
-        json.getLong("etaMs"), json.getLong("lastIndex", -1L), json.getLong("at"), json.getJsonObject("lastLog"));
+    Wire.state(json, "status");
+    Object rate = json.getValue("rate", 0.0);
+    Object etaMs = json.getValue("etaMs");
+    Object lastLog = json.getValue("lastLog");
+    if (!(rate instanceof Number) || (etaMs != null && !(etaMs instanceof Number))
+        || (lastLog != null && !(lastLog instanceof JsonObject))) {
+      throw new IllegalArgumentException("rate, etaMs or lastLog of the wrong type: " + json);
+    }
+    return new ProgressSnapshot(Wire.string(json, "jobId"), Wire.count(json, "seq"), Wire.count(json, "done"),
+        Wire.count(json, "failed"), Wire.count(json, "total"), json.getString("status"),
+        ((Number) rate).doubleValue(), etaMs == null ? null : ((Number) etaMs).longValue(),
+        json.containsKey("lastIndex") ? Wire.number(json, "lastIndex") : -1, Wire.number(json, "at"),
+        (JsonObject) lastLog);
   }
 }

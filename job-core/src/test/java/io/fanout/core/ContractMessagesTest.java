@@ -142,6 +142,23 @@ class ContractMessagesTest {
     }
 
     @Test
+    @DisplayName("refuses a missing seq, an unknown status, negative counts and a lastLog that is not an object")
+    void refusesBadInput() {
+      JsonObject good = new ProgressSnapshot(JOB, 4, 2, 0, 3, "running", 1.0, null, 1, 7, null).toJson();
+      assertThat(ProgressSnapshot.fromJson(good).etaMs()).isNull();
+      JsonObject noSeq = good.copy();
+      noSeq.remove("seq");
+      assertThatThrownBy(() -> ProgressSnapshot.fromJson(noSeq))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'seq'");
+      assertThatThrownBy(() -> ProgressSnapshot.fromJson(good.copy().put("status", "done")))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("status");
+      assertThatThrownBy(() -> ProgressSnapshot.fromJson(good.copy().put("failed", -1)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+      assertThatThrownBy(() -> ProgressSnapshot.fromJson(good.copy().put("lastLog", "text")))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lastLog");
+    }
+
+    @Test
     @DisplayName("orders a job's second run after everything of its first, and the final state after the counts")
     void seqOrder() {
       long firstRunEnded = ProgressSnapshot.seqOf(0, 1_000_000, 500, true);

@@ -108,9 +108,10 @@ export class JobCard {
   }
 
   takeCounts(next, seq) {
-    // Belt and braces: even a reordered pair of answers cannot lower what the page shows.
+    // Belt and braces: even a reordered pair of answers cannot lower the done count, which never
+    // goes down. The failed count can: a retry of the failed tasks starts it again from zero.
     this.state.done = Math.max(this.state.done, next.done);
-    this.state.failed = Math.max(this.state.failed, next.failed);
+    this.state.failed = next.failed;
     if (next.total != null) {
       this.state.total = next.total;
     }

@@ -1,5 +1,6 @@
 package io.fanout.app.ui;
 
+import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +169,21 @@ final class FanoutPage {
       long shown = shownDone(jobId);
       return "running".equals(status(jobId)) && shown > done ? shown : null;
     });
+  }
+
+  /**
+   * What a card of the page's own code (js/job-card.js), off screen, shows after it showed
+   * {@code shown} and then gets {@code answer} from {@code GET /jobs/<id>}: the page's ordering of
+   * what it hears, without the live feed's timing. Returns the card's state as JSON.
+   */
+  JsonObject cardAfter(JsonObject shown, JsonObject answer) {
+    Object state = browser.asyncScript("const [shown, answer, finish] = arguments;"
+        + "import('/js/job-card.js').then(({ JobCard }) => {"
+        + "  const card = new JobCard(answer.id, shown, { cancel() {}, retry() {}, dismiss() {}, shown() {} });"
+        + "  card.applyJob(answer);"
+        + "  finish(JSON.stringify(card.state));"
+        + "}).catch((e) => finish(JSON.stringify({ error: String(e) })));", shown.getMap(), answer.getMap());
+    return new JsonObject((String) state);
   }
 
   /** Every count the card has shown since the page was last loaded, in order. */

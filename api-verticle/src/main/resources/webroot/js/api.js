@@ -12,10 +12,7 @@ export function whenUnauthorized(handler) {
   onUnauthorized = handler;
 }
 
-/**
- * @returns {Promise<{ok: boolean, status: number, body: any, error: ?{code, message, field},
- *   notBuilt: boolean}>} notBuilt: this server has no such endpoint (yet)
- */
+/** @returns {Promise<{ok: boolean, status: number, body: any, error: ?{code, message, field}}>} */
 export async function call(method, path, body) {
   let response;
   try {
@@ -43,9 +40,6 @@ export async function call(method, path, body) {
     status: response.status,
     body: json,
     error,
-    // The API answers a path it does not route with 404 "no route for ...": an endpoint not built yet.
-    notBuilt: (response.status === 404 || response.status === 405)
-      && (!error || String(error.message || '').startsWith('no route')),
   };
 }
 

@@ -1,13 +1,11 @@
 // The cluster at a glance: queue figures from GET /stats, nodes and roles from GET /cluster, and
-// a small chart of the throughput of the jobs this page follows over the last minutes. Endpoints
-// the server does not have yet are said to be missing and asked again now and then.
+// a small chart of the throughput of the jobs this page follows over the last minutes.
 
 import { api, Unreachable } from './api.js';
 import { setText, el, svg } from './dom.js';
 import * as format from './format.js';
 
 const POLL_MS = 5000;
-const MISSING_POLL_MS = 30000;
 const SAMPLE_MS = 1000;
 const WINDOW_MS = 5 * 60 * 1000;
 const MIN_SPAN_MS = 20 * 1000;
@@ -24,7 +22,6 @@ export class ClusterPanel {
     this.processedByJob = processedByJob;
     this.onApiReach = onApiReach;
     this.statCells = new Map([...document.querySelectorAll('#stats [data-stat]')].map((cell) => [cell.dataset.stat, cell]));
-    this.statsNote = document.getElementById('stats-note');
     this.nodesBody = document.getElementById('nodes');
     this.nodesNote = document.getElementById('nodes-note');
     this.chart = document.getElementById('throughput');
@@ -33,26 +30,18 @@ export class ClusterPanel {
   }
 
   start() {
-    this.poll('stats', () => api.stats(), (body) => this.showStats(body), this.statsNote,
-      'Queue figures are not available on this server yet.');
-    this.poll('cluster', () => api.cluster(), (body) => this.showNodes(body), this.nodesNote,
-      'The node list is not available on this server yet.');
+    this.poll(() => api.stats(), (body) => this.showStats(body));
+    this.poll(() => api.cluster(), (body) => this.showNodes(body));
     window.setInterval(() => this.sample(), SAMPLE_MS);
     this.draw();
   }
 
-  /** Polls one endpoint for good: often while it answers, seldom while it is missing. */
-  async poll(name, request, show, note, missingText) {
-    let delay = POLL_MS;
+  /** Polls one endpoint for good. */
+  async poll(request, show) {
     try {
       const answer = await request();
       this.onApiReach(true);
-      if (answer.notBuilt) {
-        note.hidden = false;
-        setText(note, missingText);
-        delay = MISSING_POLL_MS;
-      } else if (answer.ok && answer.body) {
-        note.hidden = true;
+      if (answer.ok && answer.body) {
         show(answer.body);
       }
     } catch (e) {
@@ -61,7 +50,7 @@ export class ClusterPanel {
       }
       this.onApiReach(false);
     }
-    window.setTimeout(() => this.poll(name, request, show, note, missingText), delay);
+    window.setTimeout(() => this.poll(request, show), POLL_MS);
   }
 
   showStats(stats) {
@@ -75,10 +64,8 @@ export class ClusterPanel {
       el('td', {}, Array.isArray(node.roles) ? node.roles.join(', ') : ''),
       el('td', {}, node.host ?? ''),
       el('td', {}, format.time(node.startedAt)))));
-    if (nodes.length === 0) {
-      this.nodesNote.hidden = false;
-      setText(this.nodesNote, 'No nodes reported.');
-    }
+    this.nodesNote.hidden = nodes.length > 0;
+    setText(this.nodesNote, 'No nodes reported.');
   }
 
   /** Tasks per second since the last sample, over the jobs on this page; a job new to the page counts from its first sample. */

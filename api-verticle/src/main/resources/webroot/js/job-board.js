@@ -20,7 +20,6 @@ export class JobBoard {
     this.feed = feed;
     this.onApiReach = onApiReach;
     this.cards = new Map();
-    this.lastLogMissing = false;
     this.actions = {
       cancel: (card) => this.cancel(card),
       retry: (card) => this.retry(card),
@@ -111,19 +110,14 @@ export class JobBoard {
         } else {
           this.feed.follow(card.id, this.owner);
         }
-      } else if (answer.status === 404 && !answer.notBuilt) {
+      } else if (answer.status === 404) {
         card.markGone();
         this.feed.unfollow(card.id, this.owner);
         return;
       }
-      if (!this.lastLogMissing) {
-        const last = await api.lastLog(card.id);
-        if (last.notBuilt) {
-          // Live snapshots carry the last log record too; until then, that is the source.
-          this.lastLogMissing = true;
-        } else if (last.ok && last.body) {
-          card.applyLastLog(last.body.record);
-        }
+      const last = await api.lastLog(card.id);
+      if (last.ok && last.body) {
+        card.applyLastLog(last.body.record);
       }
     } catch (e) {
       if (!(e instanceof Unreachable)) {
@@ -188,9 +182,7 @@ export class JobBoard {
     try {
       const answer = await request();
       this.onApiReach(true);
-      if (answer.notBuilt) {
-        card.say(`${what} is not available on this server yet.`);
-      } else if (!answer.ok) {
+      if (!answer.ok) {
         card.say(answer.error ? answer.error.message : `${what} was refused (${answer.status}).`);
       } else {
         onSuccess(answer);

@@ -13,11 +13,6 @@ const STALE_MS = 5000;
 
 export const isFinal = (status) => FINAL.has(status);
 
-/** The bridge's order (ProgressSnapshot.seqOf): counts first, then finality. */
-export function seqOf(done, failed, status) {
-  return (done + failed) * 2 + (isFinal(status) ? 1 : 0);
-}
-
 /** Whether `next` is newer than `shown`: a higher sequence, or the same one in a later state. */
 export function isAhead(next, shown) {
   if (shown.seq == null || shown.seq < 0) {
@@ -81,8 +76,11 @@ export class JobCard {
         this.state[field] = job[field];
       }
     }
-    const candidate = { done: job.done || 0, failed: job.failed || 0, total: job.total, status: job.status };
-    candidate.seq = seqOf(candidate.done, candidate.failed, candidate.status);
+    // The server orders a job's state as it orders its snapshots (ProgressSnapshot.seqOf), the
+    // run's generation first: a retried job's first snapshots are ahead of its old end.
+    const candidate = {
+      done: job.done || 0, failed: job.failed || 0, total: job.total, status: job.status, seq: job.progressSeq,
+    };
     if (isAhead(candidate, this.state)) {
       this.takeCounts(candidate, candidate.seq);
       if (isFinal(job.status)) {
@@ -110,9 +108,10 @@ export class JobCard {
   }
 
   takeCounts(next, seq) {
-    // Belt and braces: even a reordered pair of answers cannot lower what the page shows.
+    // Belt and braces: even a reordered pair of answers cannot lower the done count, which never
+    // goes down. The failed count can: a retry of the failed tasks starts it again from zero.
     this.state.done = Math.max(this.state.done, next.done);
-    this.state.failed = Math.max(this.state.failed, next.failed);
+    this.state.failed = next.failed;
     if (next.total != null) {
       this.state.total = next.total;
     }

@@ -64,13 +64,6 @@ export class LogPager {
       }
       throw e;
     }
-    if (answer.notBuilt) {
-      setText(this.note, 'Browsing the log is not available on this server yet.');
-      this.rows.replaceChildren();
-      this.back.disabled = true;
-      this.forward.disabled = true;
-      return;
-    }
     if (!answer.ok) {
       setText(this.note, answer.error ? answer.error.message : `The log could not be read (${answer.status}).`);
       return;

@@ -1,4 +1,4 @@
-// Wires the page: reads GET /ui/config (where the bridge is, whether a token is needed), signs in
+// Wires the page: reads GET /ui/config (where the bridge is and its addresses, whether a token is needed), signs in
 // when one is, restores the jobs this browser follows, shows the dashboard of every job or one
 // job's page (#/jobs/<id>), opens the live feed, and says plainly whether the page is connected.
 
@@ -122,7 +122,7 @@ async function main() {
   let jobPage = null;
   let wasLive = false;
   let dashboardDue = false;
-  const feed = new ProgressFeed({
+  const feed = new ProgressFeed(config.addresses, {
     onState: (state) => {
       connection.feed = state;
       showConnection();

@@ -5,15 +5,14 @@
 
 import { session } from './session.js';
 
-const EVENTS_ADDRESS = 'jobs.events';
-const progressAddress = (jobId) => `jobs.progress.${jobId}`;
-
 export class ProgressFeed {
   /**
+   * @param addresses where the bridge publishes, as GET /ui/config gives them: {events, progressPrefix}
    * @param listeners {onState(state), onSnapshot(snapshot), onEvent(event)}; state is
    *   'connecting', 'live' or 'disconnected'
    */
-  constructor(listeners) {
+  constructor(addresses, listeners) {
+    this.addresses = addresses;
     this.listeners = listeners;
     /** Per job, who on the page wants it (the board, the dashboard, the job page). */
     this.followed = new Map();
@@ -34,7 +33,7 @@ export class ProgressFeed {
     this.bus.onopen = () => {
       // Handlers belong to one connection: the client forgets them when it reconnects.
       this.handlers.clear();
-      this.bus.registerHandler(EVENTS_ADDRESS, {}, (error, message) => {
+      this.bus.registerHandler(this.addresses.events, {}, (error, message) => {
         if (!error && message && message.body) {
           this.listeners.onEvent(message.body);
         }
@@ -79,7 +78,7 @@ export class ProgressFeed {
     const handler = this.handlers.get(jobId);
     this.handlers.delete(jobId);
     if (handler && this.isLive()) {
-      this.bus.unregisterHandler(progressAddress(jobId), {}, handler);
+      this.bus.unregisterHandler(this.progressAddress(jobId), {}, handler);
     }
   }
 
@@ -90,6 +89,10 @@ export class ProgressFeed {
       }
     };
     this.handlers.set(jobId, handler);
-    this.bus.registerHandler(progressAddress(jobId), {}, handler);
+    this.bus.registerHandler(this.progressAddress(jobId), {}, handler);
+  }
+
+  progressAddress(jobId) {
+    return this.addresses.progressPrefix + jobId;
   }
 }

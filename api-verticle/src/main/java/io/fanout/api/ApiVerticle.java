@@ -1,5 +1,6 @@
 package io.fanout.api;
 
+import io.fanout.core.Addresses;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.JobQueue;
@@ -172,11 +173,11 @@ public class ApiVerticle extends VerticleBase {
 
   private void logPage(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    long from = Json.queryNumber(ctx, "from", 0, 0, Long.MAX_VALUE);
-    int limit = (int) Json.queryNumber(ctx, "limit", 100, 1, 1000);
+    long from = JsonExchange.queryNumber(ctx, "from", 0, 0, Long.MAX_VALUE);
+    int limit = (int) JsonExchange.queryNumber(ctx, "limit", 100, 1, 1000);
     jobs.existing(id)
         .compose(job -> logReader.page(id, from, limit))
-        .onSuccess(page -> Json.reply(ctx, 200, page))
+        .onSuccess(page -> JsonExchange.reply(ctx, 200, page))
         .onFailure(ctx::fail);
   }
 
@@ -204,19 +205,23 @@ public class ApiVerticle extends VerticleBase {
   /**
    * Where the page finds the progress bridge: on this origin when this process serves it, else
    * at PROGRESS_PUBLIC_URL, else (neither) on this host at PROGRESS_PORT, as a bare two-port setup
-   * on one machine has it. And whether the page must ask for a token.
+   * on one machine has it. Whether the page must ask for a token, and the addresses it listens
+   * to, so that the page has no copy of them.
    */
   private void uiConfig(RoutingContext ctx) {
     JsonObject config = new JsonObject()
         .put("authRequired", access.authenticator().required())
-        .put("progressPort", settings.integer(Settings.PROGRESS_PORT));
+        .put("progressPort", settings.integer(Settings.PROGRESS_PORT))
+        .put("addresses", new JsonObject()
+            .put("events", Addresses.EVENTS)
+            .put("progressPrefix", Addresses.PROGRESS_PREFIX));
     String publicUrl = settings.optionalString(Settings.PROGRESS_PUBLIC_URL);
     if (bridge != null) {
       config.put("bridgeUrl", "/eventbus");
     } else if (publicUrl != null) {
       config.put("bridgeUrl", publicUrl.replaceAll("/+$", "") + "/eventbus");
     }
-    Json.reply(ctx, 200, config);
+    JsonExchange.reply(ctx, 200, config);
   }
 
   /**
@@ -241,7 +246,7 @@ public class ApiVerticle extends VerticleBase {
       if (!kafka.stalledJobs().isEmpty()) {
         body.put("stalledJobs", kafka.stalledJobs());
       }
-      Json.reply(ctx, up ? 200 : 503, body);
+      JsonExchange.reply(ctx, up ? 200 : 503, body);
     });
   }
 
@@ -272,7 +277,7 @@ public class ApiVerticle extends VerticleBase {
       if (error.retryAfterSeconds() > 0) {
         ctx.response().putHeader("Retry-After", Long.toString(error.retryAfterSeconds()));
       }
-      Json.reply(ctx, error.status(), error.toJson());
+      JsonExchange.reply(ctx, error.status(), error.toJson());
     }
   }
 }

@@ -20,7 +20,7 @@ final class ClusterRoutes {
 
   void list(RoutingContext ctx) {
     registry.nodes()
-        .onSuccess(nodes -> Json.reply(ctx, 200, new JsonObject()
+        .onSuccess(nodes -> JsonExchange.reply(ctx, 200, new JsonObject()
             .put("self", selfId)
             .put("nodes", new JsonArray(nodes))))
         .onFailure(ctx::fail);

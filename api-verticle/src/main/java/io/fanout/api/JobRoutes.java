@@ -2,6 +2,7 @@ package io.fanout.api;
 
 import io.fanout.api.JobRequest.Submission;
 import io.fanout.core.Addresses;
+import io.fanout.core.ControlMessage;
 import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.Job;
 import io.fanout.core.JobId;
@@ -9,6 +10,7 @@ import io.fanout.core.JobQueue;
 import io.fanout.core.JobRetention;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
+import io.fanout.core.LifecycleEvent;
 import io.fanout.core.NoSuchJobException;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
@@ -65,7 +67,7 @@ final class JobRoutes {
   }
 
   void submit(RoutingContext ctx) {
-    Submission submission = jobRequest.parse(Json.bodyObject(ctx));
+    Submission submission = jobRequest.parse(JsonExchange.bodyObject(ctx));
     String jobId = JobId.next();
     JsonArray items = submission.items();
     if (items == null) {
@@ -100,20 +102,20 @@ final class JobRoutes {
           if (enqueued.duplicate()) {
             Future<Void> dropped = upload == null ? Future.succeededFuture() : upload.discard();
             return dropped.compose(none -> store.find(enqueued.jobId())).map(earlier -> {
-              Json.reply(ctx, 200, accepted(earlier).put("duplicate", true));
+              JsonExchange.reply(ctx, 200, accepted(earlier).put("duplicate", true));
               return null;
             });
           }
           vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, jobId);
           ctx.response().putHeader("Location", "/jobs/" + jobId);
-          Json.reply(ctx, 202, accepted(job));
+          JsonExchange.reply(ctx, 202, accepted(job));
           return Future.succeededFuture();
         });
   }
 
   void find(RoutingContext ctx) {
     existing(ctx.pathParam("id"))
-        .onSuccess(job -> Json.reply(ctx, 200, job.toJson()))
+        .onSuccess(job -> JsonExchange.reply(ctx, 200, job.toJson()))
         .onFailure(ctx::fail);
   }
 
@@ -130,10 +132,10 @@ final class JobRoutes {
     }
     // Any type may be asked for: jobs of a type no longer in TASK_TYPES are still listed.
     String type = ctx.queryParams().get("type");
-    int limit = (int) Json.queryNumber(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
-    long before = Json.queryNumber(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+    int limit = (int) JsonExchange.queryNumber(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    long before = JsonExchange.queryNumber(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
     store.list(status, type, limit, before)
-        .onSuccess(page -> Json.reply(ctx, 200, new JsonObject()
+        .onSuccess(page -> JsonExchange.reply(ctx, 200, new JsonObject()
             .put("jobs", new JsonArray(page.jobs().stream().map(Job::toJson).toList()))
             .put("next", page.next())))
         .onFailure(ctx::fail);
@@ -142,7 +144,7 @@ final class JobRoutes {
   /** Changes a queued job's priority, or cancels a job with {@code {"status": "cancelled"}}. */
   void patch(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    JsonObject body = Json.bodyObject(ctx);
+    JsonObject body = JsonExchange.bodyObject(ctx);
     for (String field : body.fieldNames()) {
       if (!PATCHABLE.contains(field)) {
         throw ApiError.invalid(field, "only priority and status can change; '" + field + "' cannot");
@@ -178,7 +180,7 @@ final class JobRoutes {
           return reprioritized.compose(done -> target == null ? Future.succeededFuture() : cancel(id));
         })
         .compose(done -> store.find(id))
-        .onSuccess(job -> Json.reply(ctx, 200, job.toJson()))
+        .onSuccess(job -> JsonExchange.reply(ctx, 200, job.toJson()))
         .onFailure(ctx::fail);
   }
 
@@ -207,7 +209,7 @@ final class JobRoutes {
     changeable(ctx, id)
         .compose(job -> cancel(id))
         .compose(done -> store.find(id))
-        .onSuccess(job -> Json.reply(ctx, 200, job.toJson()))
+        .onSuccess(job -> JsonExchange.reply(ctx, 200, job.toJson()))
         .onFailure(ctx::fail);
   }
 
@@ -215,17 +217,17 @@ final class JobRoutes {
     String id = ctx.pathParam("id");
     existing(id)
         .compose(job -> store.lastLog(id))
-        .onSuccess(record -> Json.reply(ctx, 200, new JsonObject().put("jobId", id).put("record", record)))
+        .onSuccess(record -> JsonExchange.reply(ctx, 200, new JsonObject().put("jobId", id).put("record", record)))
         .onFailure(ctx::fail);
   }
 
   void failures(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    long from = Json.queryNumber(ctx, "from", 0, 0, Long.MAX_VALUE);
-    int limit = (int) Json.queryNumber(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    long from = JsonExchange.queryNumber(ctx, "from", 0, 0, Long.MAX_VALUE);
+    int limit = (int) JsonExchange.queryNumber(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
     existing(id)
         .compose(job -> store.failures(id, from, limit))
-        .onSuccess(failures -> Json.reply(ctx, 200, new JsonObject()
+        .onSuccess(failures -> JsonExchange.reply(ctx, 200, new JsonObject()
             .put("jobId", id)
             .put("from", from)
             .put("failures", new JsonArray(failures))
@@ -243,9 +245,9 @@ final class JobRoutes {
             + settings.longValue(Settings.TOPIC_RETENTION_MS) + " ms after it ended (TOPIC_RETENTION_MS); submit "
             + "the failed items as a new job", null)))
         .onSuccess(retried -> {
-          vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "retry").put("jobId", id));
+          vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.retry(id).toJson());
           vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, id);
-          Json.reply(ctx, 202, new JsonObject().put("jobId", id).put("status", JobState.QUEUED.wireName())
+          JsonExchange.reply(ctx, 202, new JsonObject().put("jobId", id).put("status", JobState.QUEUED.wireName())
               .put("retried", retried));
         })
         .onFailure(ctx::fail);
@@ -261,14 +263,14 @@ final class JobRoutes {
         : Request.cmd(Command.DEL).arg(RedisKeys.WORKERS_PAUSED);
     redis.send(change)
         .onSuccess(done -> {
-          vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", pause ? "pause" : "resume"));
-          Json.reply(ctx, 200, new JsonObject().put("paused", pause));
+          vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.pauseWorkers(pause).toJson());
+          JsonExchange.reply(ctx, 200, new JsonObject().put("paused", pause));
         })
         .onFailure(ctx::fail);
   }
 
   void stats(RoutingContext ctx) {
-    queue.stats().onSuccess(stats -> Json.reply(ctx, 200, stats)).onFailure(ctx::fail);
+    queue.stats().onSuccess(stats -> JsonExchange.reply(ctx, 200, stats)).onFailure(ctx::fail);
   }
 
   /** The job, or a failed future that the failure handler turns into 404. */
@@ -296,17 +298,12 @@ final class JobRoutes {
    */
   private Future<Void> cancel(String id) {
     return queue.cancel(id).compose(previous -> store.find(id)).compose(job -> {
-      JsonObject event = new JsonObject()
-          .put("jobId", id)
-          .put("event", JobState.CANCELLED.wireName())
-          .put("done", job.done())
-          .put("failed", job.failed())
-          .put("at", System.currentTimeMillis());
-      vertx.eventBus().publish(Addresses.CONTROL, new JsonObject().put("action", "cancel").put("jobId", id));
+      JsonObject event = LifecycleEvent.now(id, JobState.CANCELLED, job.done(), job.failed()).toJson();
+      vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.cancel(id).toJson());
       // A job cancelled before it ran has no log topic; its record lives in Redis only.
       Future<?> logged = job.startedAt() == null
           ? Future.succeededFuture()
-          : producer.send(KafkaProducerRecord.create(Topics.log(id), "lifecycle", event.encode()));
+          : producer.send(KafkaProducerRecord.create(Topics.log(id), LifecycleEvent.LOG_KEY, event.encode()));
       return logged.compose(sent -> store.saveLastLog(id, event))
           .onSuccess(saved -> vertx.eventBus().publish(Addresses.EVENTS, event));
     });

@@ -22,7 +22,7 @@ final class TokenRoutes {
   }
 
   void create(RoutingContext ctx) {
-    JsonObject body = Json.bodyObject(ctx);
+    JsonObject body = JsonExchange.bodyObject(ctx);
     for (String field : body.fieldNames()) {
       if (!field.equals("name") && !field.equals("role")) {
         throw ApiError.invalid(field, "a token has a name and a role; '" + field + "' is not one of them");
@@ -48,14 +48,14 @@ final class TokenRoutes {
             return;
           }
           ctx.response().putHeader("Cache-Control", "no-store");
-          Json.reply(ctx, 201, new JsonObject().put("name", name).put("role", role.wireName()).put("token", token));
+          JsonExchange.reply(ctx, 201, new JsonObject().put("name", name).put("role", role.wireName()).put("token", token));
         })
         .onFailure(ctx::fail);
   }
 
   void list(RoutingContext ctx) {
     authenticator.store().list()
-        .onSuccess(entries -> Json.reply(ctx, 200, new JsonObject()
+        .onSuccess(entries -> JsonExchange.reply(ctx, 200, new JsonObject()
             .put("tokens", new JsonArray(entries.stream().map(entry -> entry.toJson()).toList()))))
         .onFailure(ctx::fail);
   }
@@ -65,7 +65,7 @@ final class TokenRoutes {
     authenticator.store().revoke(name)
         .onSuccess(revoked -> {
           if (revoked) {
-            Json.reply(ctx, 200, new JsonObject().put("name", name).put("revoked", true));
+            JsonExchange.reply(ctx, 200, new JsonObject().put("name", name).put("revoked", true));
           } else {
             ctx.fail(ApiError.notFound(authenticator.isConfiguredName(name)
                 ? "token '" + name + "' is configured in AUTH_TOKENS / AUTH_TOKENS_FILE; remove it there"
@@ -82,7 +82,7 @@ final class TokenRoutes {
     if (caller.name() != null) {
       me.put("name", caller.name());
     }
-    Json.reply(ctx, 200, me);
+    JsonExchange.reply(ctx, 200, me);
   }
 
   private static ApiError nameTaken(String name) {

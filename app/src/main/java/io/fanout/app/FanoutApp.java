@@ -1,8 +1,7 @@
 package io.fanout.app;
 
 import io.fanout.core.SettingsRefusedException;
-import io.fanout.app.embedded.EmbeddedKafka;
-import io.fanout.app.embedded.EmbeddedRedis;
+import io.fanout.app.embedded.EmbeddedInfrastructure;
 import io.fanout.core.FanoutConfig;
 import io.fanout.core.KafkaClientSettings;
 import io.fanout.core.Settings;
@@ -26,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -43,14 +43,12 @@ public final class FanoutApp implements AutoCloseable {
 
   private final Settings settings;
   private final Vertx vertx;
-  private final EmbeddedKafka kafka;
-  private final EmbeddedRedis redis;
+  private final EmbeddedInfrastructure embedded;
 
-  private FanoutApp(Settings settings, Vertx vertx, EmbeddedKafka kafka, EmbeddedRedis redis) {
+  private FanoutApp(Settings settings, Vertx vertx, EmbeddedInfrastructure embedded) {
     this.settings = settings;
     this.vertx = vertx;
-    this.kafka = kafka;
-    this.redis = redis;
+    this.embedded = embedded;
   }
 
   /**
@@ -65,29 +63,33 @@ public final class FanoutApp implements AutoCloseable {
     OpenAccessCheck.verify(settings, roles);
     boolean needsKafka = roles.stream().anyMatch(Role::needsKafka);
     Path dataDir = Path.of(settings.string(Settings.DATA_DIR));
-    EmbeddedKafka kafka = null;
-    EmbeddedRedis redis = null;
+    // Every role reads jobs from Redis (the bridge reads their counts for snapshots).
+    OptionalInt embeddedRedis = settings.optionalString(Settings.REDIS_URL) == null
+        ? OptionalInt.of(settings.integer(Settings.EMBEDDED_REDIS_PORT)) : OptionalInt.empty();
+    OptionalInt embeddedKafka = needsKafka && settings.optionalString(Settings.KAFKA_BOOTSTRAP_SERVERS) == null
+        ? OptionalInt.of(settings.integer(Settings.EMBEDDED_KAFKA_PORT)) : OptionalInt.empty();
+    EmbeddedInfrastructure embedded = null;
     Vertx vertx = null;
     JsonObject resolved = settings.asJson();
     try {
-      // Every role reads jobs from Redis (the bridge reads their counts for snapshots).
-      if (settings.optionalString(Settings.REDIS_URL) == null) {
-        redis = EmbeddedRedis.start(dataDir.resolve("redis"), settings.integer(Settings.EMBEDDED_REDIS_PORT));
-        redis.leaveShutdownToOwner();
-        resolved.put(Settings.REDIS_URL, redis.url());
-      }
-      if (needsKafka && settings.optionalString(Settings.KAFKA_BOOTSTRAP_SERVERS) == null) {
+      if (embeddedKafka.isPresent()) {
         refuseSecurityForEmbeddedKafka(settings);
-        kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), settings.integer(Settings.EMBEDDED_KAFKA_PORT));
-        kafka.leaveShutdownToOwner();
-        resolved.put(Settings.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       } else if (needsKafka) {
         if (!settings.kafkaClient().isEmpty()) {
           LOG.info("Kafka clients get the operator's settings {}", KafkaClientSettings.redacted(settings.kafkaClient()));
         }
         KafkaCheck.run(settings);
       }
-      if (roles.equals(EnumSet.of(Role.BACKENDS)) && kafka == null && redis == null) {
+      embedded = EmbeddedInfrastructure.start(dataDir, embeddedKafka, embeddedRedis);
+      // This process stops them itself, after its verticles (close()).
+      embedded.leaveShutdownToOwner();
+      if (embedded.redis() != null) {
+        resolved.put(Settings.REDIS_URL, embedded.redisUrl());
+      }
+      if (embedded.kafka() != null) {
+        resolved.put(Settings.KAFKA_BOOTSTRAP_SERVERS, embedded.bootstrapServers());
+      }
+      if (roles.equals(EnumSet.of(Role.BACKENDS)) && embedded.isEmpty()) {
         LOG.warn("Role backends with KAFKA_BOOTSTRAP_SERVERS and REDIS_URL both set starts nothing");
       }
       // A Redis Fanout cannot use stops the start before anything is deployed. The check runs while
@@ -103,7 +105,7 @@ public final class FanoutApp implements AutoCloseable {
       resolved.put(Settings.NODE_ID, nodeId(settings, clusterManager));
       resolved.put(Settings.METRICS_REGISTRY, metricsRegistry);
       Settings running = new Settings(resolved);
-      FanoutApp app = new FanoutApp(running, vertx, kafka, redis);
+      FanoutApp app = new FanoutApp(running, vertx, embedded);
       JsonObject node = app.describe(roles, clusterManager, startedAtMs);
       // The API's processes keep the cluster-wide gauges: a worker's start and its clients stay lean.
       MetricsEndpoint metrics = new MetricsEndpoint(!roles.contains(Role.API), roles.contains(Role.API));
@@ -129,8 +131,7 @@ public final class FanoutApp implements AutoCloseable {
         Vertx started = vertx;
         closeQuietly(() -> started.close().await());
       }
-      closeQuietly(kafka);
-      closeQuietly(redis);
+      closeQuietly(embedded);
       throw e;
     }
   }
@@ -143,14 +144,13 @@ public final class FanoutApp implements AutoCloseable {
     return vertx;
   }
 
-  /** Stops the verticles (workers drain and commit), then Kafka, then Redis. */
+  /** Stops the verticles (workers drain and commit), then the embedded servers (Kafka, then Redis). */
   @Override
   public void close() {
     try {
       vertx.close().await();
     } finally {
-      closeQuietly(kafka);
-      closeQuietly(redis);
+      closeQuietly(embedded);
     }
     LOG.info("Fanout stopped");
   }
@@ -189,11 +189,11 @@ public final class FanoutApp implements AutoCloseable {
     if (roles.contains(Role.PROGRESS)) {
       ports.put("progress", settings.integer(Settings.PROGRESS_PORT));
     }
-    if (kafka != null) {
-      ports.put("kafka", kafka.port());
+    if (embedded.kafka() != null) {
+      ports.put("kafka", embedded.kafka().port());
     }
-    if (redis != null) {
-      ports.put("redis", redis.port());
+    if (embedded.redis() != null) {
+      ports.put("redis", embedded.redis().port());
     }
     JsonObject node = new JsonObject()
         .put("id", settings.string(Settings.NODE_ID))

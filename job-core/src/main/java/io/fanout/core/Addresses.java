@@ -30,7 +30,8 @@ public final class Addresses {
    */
   public static final String WORKER_FIGURES_MAP = "fanout.worker-figures";
 
-  private static final String PROGRESS_PREFIX = "jobs.progress.";
+  /** What every per-job progress address starts with; the page is given it to subscribe. */
+  public static final String PROGRESS_PREFIX = "jobs.progress.";
 
   private Addresses() {}
 

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param itemized whether the tasks come from a dataset ({@code items}) rather than a count
  * @param runAt when a delayed job may start, or null for a job that may start at once
  * @param submittedBy the name of the token that submitted it, or null when authentication was off
+ * @param generation how many times its failed tasks were run again: orders its progress across runs
  */
 public record Job(
     String id,
@@ -32,7 +33,8 @@ public record Job(
     Instant startedAt,
     Instant updatedAt,
     Instant finishedAt,
-    String submittedBy) {
+    String submittedBy,
+    long generation) {
 
   /** What a client asks for; the queue turns it into a stored job. */
   public record Spec(
@@ -59,55 +61,56 @@ public record Job(
   public static Job accepted(String id, Spec spec, Instant now, String submittedBy) {
     Instant runAt = spec.delayMs() > 0 ? now.plusMillis(spec.delayMs()) : null;
     return new Job(id, spec.type(), JobState.QUEUED, spec.payload(), spec.total(), 0, 0, spec.itemized(),
-        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy);
+        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy, 0);
   }
 
   /** The fields written when the job is first stored; counters and timestamps move later in scripts. */
   public Map<String, String> toHash() {
     Map<String, String> hash = new HashMap<>();
-    hash.put("id", id);
-    hash.put("type", type);
-    hash.put("status", status.wireName());
-    hash.put("payload", payload.encode());
-    hash.put("total", Long.toString(total));
-    hash.put("done", Long.toString(done));
-    hash.put("failed", Long.toString(failed));
-    hash.put("itemized", itemized ? "1" : "0");
-    hash.put("partitions", Integer.toString(partitions));
-    hash.put("priority", Integer.toString(priority));
-    hash.put("maxAttempts", Integer.toString(maxAttempts));
-    hash.put("createdAt", Long.toString(createdAt.toEpochMilli()));
-    hash.put("updatedAt", Long.toString(updatedAt.toEpochMilli()));
+    hash.put(JobFields.ID, id);
+    hash.put(JobFields.TYPE, type);
+    hash.put(JobFields.STATUS, status.wireName());
+    hash.put(JobFields.PAYLOAD, payload.encode());
+    hash.put(JobFields.TOTAL, Long.toString(total));
+    hash.put(JobFields.DONE, Long.toString(done));
+    hash.put(JobFields.FAILED, Long.toString(failed));
+    hash.put(JobFields.ITEMIZED, itemized ? "1" : "0");
+    hash.put(JobFields.PARTITIONS, Integer.toString(partitions));
+    hash.put(JobFields.PRIORITY, Integer.toString(priority));
+    hash.put(JobFields.MAX_ATTEMPTS, Integer.toString(maxAttempts));
+    hash.put(JobFields.CREATED_AT, Long.toString(createdAt.toEpochMilli()));
+    hash.put(JobFields.UPDATED_AT, Long.toString(updatedAt.toEpochMilli()));
     if (runAt != null) {
-      hash.put("runAt", Long.toString(runAt.toEpochMilli()));
+      hash.put(JobFields.RUN_AT, Long.toString(runAt.toEpochMilli()));
     }
     if (submittedBy != null) {
-      hash.put("submittedBy", submittedBy);
+      hash.put(JobFields.SUBMITTED_BY, submittedBy);
     }
     return hash;
   }
 
   public static Job fromHash(Map<String, String> hash) {
     return new Job(
-        hash.get("id"),
-        hash.get("type"),
-        JobState.fromWire(hash.get("status")),
-        new JsonObject(hash.getOrDefault("payload", "{}")),
-        Long.parseLong(hash.get("total")),
-        Long.parseLong(hash.getOrDefault("done", "0")),
-        Long.parseLong(hash.getOrDefault("failed", "0")),
-        "1".equals(hash.get("itemized")),
-        Integer.parseInt(hash.get("partitions")),
-        Integer.parseInt(hash.getOrDefault("priority", "0")),
-        Integer.parseInt(hash.getOrDefault("maxAttempts", "1")),
-        hash.containsKey("result") ? new JsonObject(hash.get("result")) : null,
-        hash.get("error"),
-        instant(hash.get("createdAt")),
-        instant(hash.get("runAt")),
-        instant(hash.get("startedAt")),
-        instant(hash.get("updatedAt")),
-        instant(hash.get("finishedAt")),
-        hash.get("submittedBy"));
+        hash.get(JobFields.ID),
+        hash.get(JobFields.TYPE),
+        JobState.fromWire(hash.get(JobFields.STATUS)),
+        new JsonObject(hash.getOrDefault(JobFields.PAYLOAD, "{}")),
+        Long.parseLong(hash.get(JobFields.TOTAL)),
+        Long.parseLong(hash.getOrDefault(JobFields.DONE, "0")),
+        Long.parseLong(hash.getOrDefault(JobFields.FAILED, "0")),
+        "1".equals(hash.get(JobFields.ITEMIZED)),
+        Integer.parseInt(hash.get(JobFields.PARTITIONS)),
+        Integer.parseInt(hash.getOrDefault(JobFields.PRIORITY, "0")),
+        Integer.parseInt(hash.getOrDefault(JobFields.MAX_ATTEMPTS, "1")),
+        hash.containsKey(JobFields.RESULT) ? new JsonObject(hash.get(JobFields.RESULT)) : null,
+        hash.get(JobFields.ERROR),
+        instant(hash.get(JobFields.CREATED_AT)),
+        instant(hash.get(JobFields.RUN_AT)),
+        instant(hash.get(JobFields.STARTED_AT)),
+        instant(hash.get(JobFields.UPDATED_AT)),
+        instant(hash.get(JobFields.FINISHED_AT)),
+        hash.get(JobFields.SUBMITTED_BY),
+        Long.parseLong(hash.getOrDefault(JobFields.GENERATION, "0")));
   }
 
   /** The API's view: timestamps in ISO-8601, absent fields left out. */
@@ -123,7 +126,10 @@ public record Job(
         .put("partitions", partitions)
         .put("priority", priority)
         .put("maxAttempts", maxAttempts)
-        .put("result", result);
+        .put("result", result)
+        // The order of the job's progress snapshots, so that a page can tell which of this and a
+        // live snapshot is newer without a copy of the formula.
+        .put("progressSeq", ProgressSnapshot.seqOf(generation, done, failed, status.isFinal()));
     putIfPresent(json, "error", error);
     putIfPresent(json, "createdAt", createdAt);
     putIfPresent(json, "runAt", runAt);

@@ -131,7 +131,7 @@ public final class JobQueue {
             List.of(job.id(), System.currentTimeMillis(), job.itemized() ? "1" : "0"))
         .compose(arrival -> {
           List<Object> args = new ArrayList<>();
-          args.add("arrival");
+          args.add(JobFields.ARRIVAL);
           args.add(arrival.toLong());
           for (Map.Entry<String, String> field : job.toHash().entrySet()) {
             args.add(field.getKey());
@@ -245,7 +245,7 @@ public final class JobQueue {
             member)));
     Future<Void> ends = redis.send(Request.cmd(Command.ZRANGE).arg(RedisKeys.ACTIVE).arg(0).arg(REPAIR_BATCH - 1))
         .map(JobQueue::strings)
-        .compose(ids -> each(ids, jobId -> redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("status"))
+        .compose(ids -> each(ids, jobId -> redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg(JobFields.STATUS))
             .compose(status -> status == null || JobState.fromWire(status.toString()).isFinal()
                 ? projection.settle(jobId)
                 : Future.succeededFuture())));

@@ -124,18 +124,18 @@ public final class JobStore {
 
   /** How many of the job's tasks are known to be in Kafka: where a fan-out resumes. */
   public Future<Long> producedSoFar(String jobId) {
-    return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("produced"))
+    return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg(JobFields.PRODUCED))
         .map(reply -> reply == null ? 0L : reply.toLong());
   }
 
   /** The job's last log record, kept in Redis so it outlives the job's log topic. */
   public Future<JsonObject> lastLog(String jobId) {
-    return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg("lastLog"))
+    return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg(JobFields.LAST_LOG))
         .map(reply -> reply == null ? null : new JsonObject(reply.toString()));
   }
 
   public Future<Void> saveLastLog(String jobId, JsonObject record) {
-    return redis.send(Request.cmd(Command.HSET).arg(RedisKeys.job(jobId)).arg("lastLog").arg(record.encode()))
+    return redis.send(Request.cmd(Command.HSET).arg(RedisKeys.job(jobId)).arg(JobFields.LAST_LOG).arg(record.encode()))
         .mapEmpty();
   }
 

@@ -41,8 +41,8 @@ final class QueueProjection {
   /** Reads the job's hash and takes it into the queue, ending the given marker. */
   Future<Response> settle(String jobId, Marker marker, String unsettledMember) {
     Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
-        .arg("version").arg("status").arg("priority").arg("arrival").arg("runAt").arg("finishedAt").arg("startedAt")
-        .arg("itemized");
+        .arg(JobFields.VERSION).arg(JobFields.STATUS).arg(JobFields.PRIORITY).arg(JobFields.ARRIVAL)
+        .arg(JobFields.RUN_AT).arg(JobFields.FINISHED_AT).arg(JobFields.STARTED_AT).arg(JobFields.ITEMIZED);
     return redis.send(read).compose(fields -> {
       List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
       if (fields.get(0) == null) {

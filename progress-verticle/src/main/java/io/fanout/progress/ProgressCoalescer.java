@@ -3,6 +3,7 @@ package io.fanout.progress;
 import io.fanout.core.Addresses;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.JobId;
+import io.fanout.core.ProgressSnapshot;
 import io.fanout.progress.ProgressStore.Claim;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -72,11 +73,6 @@ final class ProgressCoalescer {
     if (!job.busy) {
       flush(jobId, job);
     }
-  }
-
-  /** Jobs this instance is waiting to publish, for tests and metrics. */
-  int pendingJobs() {
-    return jobs.size();
   }
 
   void stop() {

@@ -1,5 +1,7 @@
 package io.fanout.progress;
 
+import io.fanout.core.JobFields;
+import io.fanout.core.ProgressSnapshot;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.RedisScript;
 import io.vertx.core.Future;
@@ -48,8 +50,8 @@ final class ProgressStore {
   /** The job's state as of now, for a browser that has just subscribed; null if there is no such job. */
   Future<ProgressSnapshot> current(String jobId) {
     Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
-        .arg("status").arg("done").arg("failed").arg("total").arg("generation")
-        .arg("progressRate").arg("progressLastIndex").arg("lastLog");
+        .arg(JobFields.STATUS).arg(JobFields.DONE).arg(JobFields.FAILED).arg(JobFields.TOTAL).arg(JobFields.GENERATION)
+        .arg(JobFields.PROGRESS_RATE).arg(JobFields.PROGRESS_LAST_INDEX).arg(JobFields.LAST_LOG);
     return redis.send(read).map(reply -> {
       String status = text(reply.get(0));
       if (status == null) {

@@ -2,6 +2,8 @@ package io.fanout.progress;
 
 import io.fanout.core.Addresses;
 import io.fanout.core.FanoutMeters;
+import io.fanout.core.LifecycleEvent;
+import io.fanout.core.ProgressUpdate;
 import io.fanout.core.RedisClients;
 import io.fanout.core.Settings;
 import io.fanout.core.auth.Authenticator;
@@ -13,6 +15,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.redis.client.Redis;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +39,13 @@ public class ProgressVerticle extends VerticleBase {
     redis = RedisClients.create(vertx, settings);
     ProgressStore store = new ProgressStore(redis);
     coalescer = new ProgressCoalescer(vertx, store, FanoutMeters.registry(settings));
-    updates = vertx.eventBus().consumer(Addresses.PROGRESS_UPDATES, this::heard);
-    events = vertx.eventBus().consumer(Addresses.EVENTS, this::heard);
+    updates = vertx.eventBus().consumer(Addresses.PROGRESS_UPDATES,
+        message -> heard(message, body -> {
+          ProgressUpdate update = ProgressUpdate.fromJson(body);
+          coalescer.heard(update.jobId(), update.lastIndex());
+        }));
+    events = vertx.eventBus().consumer(Addresses.EVENTS,
+        message -> heard(message, body -> coalescer.heard(LifecycleEvent.fromJson(body).jobId(), -1)));
     server = vertx.createHttpServer();
     return Future.all(updates.completion(), events.completion())
         .compose(registered -> server.requestHandler(router(settings))
@@ -59,10 +67,19 @@ public class ProgressVerticle extends VerticleBase {
     return router;
   }
 
-  /** A worker's batch or a lifecycle event: either way the job may have a new state to show. */
-  private void heard(Message<Object> message) {
-    if (message.body() instanceof JsonObject body && body.getValue("jobId") instanceof String jobId) {
-      coalescer.heard(jobId, body.getValue("lastIndex") instanceof Number index ? index.longValue() : -1);
+  /**
+   * A worker's batch or a lifecycle event: either way the job may have a new state to show. A
+   * message of another shape is not a job's news; it is passed over.
+   */
+  private static void heard(Message<Object> message, Consumer<JsonObject> news) {
+    if (!(message.body() instanceof JsonObject body)) {
+      LOG.debug("Progress ignores a message on {} that is not JSON", message.address());
+      return;
+    }
+    try {
+      news.accept(body);
+    } catch (IllegalArgumentException e) {
+      LOG.debug("Progress ignores a message on {}: {}", message.address(), e.getMessage());
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.fanout.worker;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.ControlMessage;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.Job;
 import io.fanout.core.JobQueue;
@@ -22,7 +23,6 @@ import io.fanout.core.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,8 +140,7 @@ public class DispatchVerticle extends VerticleBase {
     return topicCreator.create(Map.of(Topics.tasks(job.id()), job.partitions(), Topics.log(job.id()), 1))
         // Workers would find the topic at their next metadata refresh, each at its own moment;
         // told together, they join the rebalance that assigns it together and share it.
-        .onSuccess(ready -> vertx.eventBus().publish(Addresses.CONTROL,
-            new JsonObject().put("action", "topics").put("jobId", job.id())));
+        .onSuccess(ready -> vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.topics(job.id()).toJson()));
   }
 
   /**

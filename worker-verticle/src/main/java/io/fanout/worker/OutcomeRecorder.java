@@ -6,6 +6,8 @@ import io.fanout.core.JobStore;
 import io.fanout.core.JobStore.Completion;
 import io.fanout.core.JobStore.Failure;
 import io.fanout.core.JobStore.Success;
+import io.fanout.core.LifecycleEvent;
+import io.fanout.core.ProgressUpdate;
 import io.fanout.core.Task;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
@@ -95,7 +97,7 @@ final class OutcomeRecorder {
     /** The record of the job's end, when this round ended it (or must tell it again); else null. */
     ProducerRecord<String, String> finishRecord() {
       return finish == null ? null
-          : new ProducerRecord<>(Topics.log(prepared.jobId()), LOG_PARTITION, "lifecycle", finish.encode());
+          : new ProducerRecord<>(Topics.log(prepared.jobId()), LOG_PARTITION, LifecycleEvent.LOG_KEY, finish.encode());
     }
 
     Task lastTask() {
@@ -198,24 +200,14 @@ final class OutcomeRecorder {
   }
 
   private static JsonObject finishEvent(String jobId, Completion completion) {
-    return new JsonObject()
-        .put("jobId", jobId)
-        .put("event", completion.status().wireName())
-        .put("done", completion.done())
-        .put("failed", completion.failed())
-        .put("at", System.currentTimeMillis());
+    return LifecycleEvent.now(jobId, completion.status(), completion.done(), completion.failed()).toJson();
   }
 
   private void announceProgress(String jobId, Task lastTask, Completion completion) {
     if (completion.status() == null) {
       return;
     }
-    eventBus.publish(Addresses.PROGRESS_UPDATES, new JsonObject()
-        .put("jobId", jobId)
-        .put("done", completion.done())
-        .put("failed", completion.failed())
-        .put("total", lastTask.total())
-        .put("status", completion.status().wireName())
-        .put("lastIndex", lastTask.index()));
+    eventBus.publish(Addresses.PROGRESS_UPDATES, new ProgressUpdate(jobId, completion.done(), completion.failed(),
+        lastTask.total(), completion.status(), lastTask.index()).toJson());
   }
 }

@@ -1,6 +1,7 @@
 package io.fanout.worker;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.ControlMessage;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClientMeters;
@@ -113,17 +114,22 @@ public class WorkerVerticle extends VerticleBase {
   }
 
   private void onControl(Message<Object> message) {
-    if (!(message.body() instanceof JsonObject command)) {
+    if (!(message.body() instanceof JsonObject json)) {
       return;
     }
-    String jobId = command.getString("jobId");
-    switch (command.getString("action", "")) {
-      case "cancel" -> liveJobs.ended(jobId);
-      case "retry" -> liveJobs.forget(jobId);
-      case "topics" -> session.lookForNewTopics();
-      case "pause" -> setOperatorPause(true);
-      case "resume" -> setOperatorPause(false);
-      default -> LOG.debug("Worker {} ignores control message {}", workerId, command);
+    ControlMessage command;
+    try {
+      command = ControlMessage.fromJson(json);
+    } catch (IllegalArgumentException e) {
+      LOG.debug("Worker {} ignores control message {}: {}", workerId, json, e.getMessage());
+      return;
+    }
+    switch (command.action()) {
+      case CANCEL -> liveJobs.ended(command.jobId());
+      case RETRY -> liveJobs.forget(command.jobId());
+      case TOPICS -> session.lookForNewTopics();
+      case PAUSE -> setOperatorPause(true);
+      case RESUME -> setOperatorPause(false);
     }
   }
 

@@ -22,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -50,13 +49,12 @@ import org.slf4j.LoggerFactory;
  * starts on the same directory reuse it as is, so topics, records and committed offsets survive a
  * restart. Ports may change between starts.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka extends EmbeddedServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
   private static final int NODE_ID = 1;
   /** Only retried when we picked the ports ourselves: someone may grab a free port before Kafka binds it. */
-  private static final int BIND_ATTEMPTS = 3;
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final String META_PROPERTIES = "meta.properties";
   /** The file Kafka's LogManager locks while a broker owns the directory. */
@@ -78,17 +76,15 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final int port;
   private final int controllerPort;
   private final KafkaRaftServer server;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final ShutdownHook shutdownHook;
 
   private EmbeddedKafka(Path dir, int port, int controllerPort, KafkaRaftServer server) {
+    // Kafka's own main() installs a hook for a clean shutdown; in-process we must do it ourselves,
+    // or a JVM stopped without close() leaves no clean-shutdown marker and the next start runs log recovery.
+    super("embedded-kafka-shutdown");
     this.dir = dir;
     this.port = port;
     this.controllerPort = controllerPort;
     this.server = server;
-    // Kafka's own main() installs a hook for a clean shutdown; in-process we must do it ourselves,
-    // or a JVM stopped without close() leaves no clean-shutdown marker and the next start runs log recovery.
-    this.shutdownHook = new ShutdownHook("embedded-kafka-shutdown", this::stop);
   }
 
   /**
@@ -106,51 +102,29 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (port != 0 && port == controllerPort) {
       throw new IllegalArgumentException("Broker and controller need different ports, both are " + port);
     }
-    Path logDir = dir.toAbsolutePath().normalize();
-    if (logDir.toString().contains(",")) {
+    if (dir.toAbsolutePath().normalize().toString().contains(",")) {
       // log.dirs is a comma-separated list; a comma in the path would split it.
-      throw new IllegalArgumentException("Kafka data directory must not contain a comma: " + logDir);
+      throw new IllegalArgumentException("Kafka data directory must not contain a comma: " + dir);
     }
-    try {
-      Files.createDirectories(logDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot create Kafka data directory " + logDir, e);
-    }
+    Path logDir = dataDir(dir, "Kafka");
     quietKafkaLoggersUnlessConfigured();
     if (!DIRS_IN_USE.add(logDir)) {
       throw new IllegalStateException("Kafka data directory " + logDir + " is in use by a broker in this JVM");
     }
     try {
       ensureNoOtherProcessUses(logDir);
-      return startWithRetries(logDir, port, controllerPort);
+      return startRetryingBinds("The Kafka broker", port == 0 || controllerPort == 0, () -> {
+        int brokerPort = LocalPorts.available(port, "the Kafka broker");
+        int ctrlPort = LocalPorts.available(controllerPort, "the Kafka controller");
+        while (ctrlPort == brokerPort) {
+          ctrlPort = LocalPorts.freePort();
+        }
+        return startOnce(logDir, brokerPort, ctrlPort);
+      }, EmbeddedKafka::isBindFailure);
     } catch (RuntimeException e) {
       DIRS_IN_USE.remove(logDir);
       throw e;
     }
-  }
-
-  private static EmbeddedKafka startWithRetries(Path logDir, int port, int controllerPort) {
-    boolean portsChosenHere = port == 0 || controllerPort == 0;
-    int attempts = portsChosenHere ? BIND_ATTEMPTS : 1;
-    RuntimeException failure = null;
-    for (int attempt = 1; attempt <= attempts; attempt++) {
-      int brokerPort = LocalPorts.available(port, "the Kafka broker");
-      int ctrlPort = LocalPorts.available(controllerPort, "the Kafka controller");
-      while (ctrlPort == brokerPort) {
-        ctrlPort = LocalPorts.freePort();
-      }
-      try {
-        return startOnce(logDir, brokerPort, ctrlPort);
-      } catch (RuntimeException e) {
-        if (!isBindFailure(e)) {
-          throw e;
-        }
-        failure = e;
-        LOG.warn("Kafka could not bind 127.0.0.1:{} / controller 127.0.0.1:{} (attempt {} of {})",
-            brokerPort, ctrlPort, attempt, attempts);
-      }
-    }
-    throw failure;
   }
 
   private static EmbeddedKafka startOnce(Path logDir, int port, int controllerPort) {
@@ -378,25 +352,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     return dir;
   }
 
-  /**
-   * For an owner that closes this server itself on shutdown, after what depends on it (the
-   * verticles): the JVM must not run this server's own hook at the same time as the owner's.
-   */
-  public void leaveShutdownToOwner() {
-    shutdownHook.release();
-  }
-
-  /** Shuts the broker down cleanly and waits until it has; calling it again does nothing. */
+  /** Shuts the broker down cleanly and waits until it has. */
   @Override
-  public void close() {
-    leaveShutdownToOwner();
-    stop();
-  }
-
-  private void stop() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
+  protected void stopGracefully() {
     long startedAt = System.nanoTime();
     shutdownQuietly(server);
     DIRS_IN_USE.remove(dir);
@@ -435,9 +393,5 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
       }
     }
-  }
-
-  private static long elapsedMillis(long startedAtNanos) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAtNanos);
   }
 }

@@ -16,10 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.core.ExecutableProvider;
@@ -35,11 +33,10 @@ import redis.embedded.core.ExecutableProvider;
  * ready so everything Redis logs afterwards is lost, and every start adds a JVM shutdown hook that
  * is never removed. Here Redis logs to {@code redis.log} in the data directory instead.
  */
-public final class EmbeddedRedis implements AutoCloseable {
+public final class EmbeddedRedis extends EmbeddedServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRedis.class);
 
-  private static final int BIND_ATTEMPTS = 3;
   /** Generous: a big append-only file takes a while to load, and Redis answers LOADING meanwhile. */
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
@@ -55,16 +52,14 @@ public final class EmbeddedRedis implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Process process;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final ShutdownHook shutdownHook;
 
   private EmbeddedRedis(Path dir, int port, Process process) {
+    // Redis is a child process: if the JVM exits without close() it would keep running,
+    // holding the port and the append-only file. SIGTERM makes Redis flush the file and exit.
+    super("embedded-redis-shutdown");
     this.dir = dir;
     this.port = port;
     this.process = process;
-    // Redis is a child process: if the JVM exits without close() it would keep running,
-    // holding the port and the append-only file. SIGTERM makes Redis flush the file and exit.
-    this.shutdownHook = new ShutdownHook("embedded-redis-shutdown", this::terminate);
   }
 
   /**
@@ -72,28 +67,10 @@ public final class EmbeddedRedis implements AutoCloseable {
    * 127.0.0.1:{@code port} (0 picks a free port), and returns once it answers PING.
    */
   public static EmbeddedRedis start(Path dir, int port) {
-    Objects.requireNonNull(dir, "dir");
-    Path dataDir = dir.toAbsolutePath().normalize();
-    try {
-      Files.createDirectories(dataDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot create Redis data directory " + dataDir, e);
-    }
+    Path dataDir = dataDir(dir, "Redis");
     stopLeftoverServer(dataDir);
-
-    int attempts = port == 0 ? BIND_ATTEMPTS : 1;
-    IllegalStateException failure = null;
-    for (int attempt = 1; attempt <= attempts; attempt++) {
-      int chosenPort = LocalPorts.available(port, "Redis");
-      try {
-        return startOnce(dataDir, chosenPort);
-      } catch (ServerExited e) {
-        failure = e;
-        LOG.warn("redis-server on port {} exited during start (attempt {} of {}): {}",
-            chosenPort, attempt, attempts, e.getMessage());
-      }
-    }
-    throw failure;
+    return startRetryingBinds("redis-server", port == 0,
+        () -> startOnce(dataDir, LocalPorts.available(port, "Redis")), ServerExited.class::isInstance);
   }
 
   private static EmbeddedRedis startOnce(Path dataDir, int port) {
@@ -121,7 +98,7 @@ public final class EmbeddedRedis implements AutoCloseable {
       redis.awaitReady();
     } catch (RuntimeException e) {
       // Not close(): its SHUTDOWN would go to whatever answers on the port, maybe not our server.
-      redis.abort();
+      redis.abort(redis::terminate);
       throw e;
     }
     LOG.info("Redis ready on {} (pid {}, data {}) in {} ms",
@@ -271,24 +248,12 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   /**
-   * For an owner that closes this server itself on shutdown, after what depends on it (the
-   * verticles): the JVM must not run this server's own hook at the same time as the owner's.
-   */
-  public void leaveShutdownToOwner() {
-    shutdownHook.release();
-  }
-
-  /**
    * Shuts Redis down gracefully and waits for the process to end. SHUTDOWN makes Redis write and
    * fsync what is left of the append-only file before it exits; if it cannot be asked, SIGTERM
-   * does the same. Calling it again does nothing.
+   * does the same.
    */
   @Override
-  public void close() {
-    leaveShutdownToOwner();
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
+  protected void stopGracefully() {
     long startedAt = System.nanoTime();
     if (process.isAlive()) {
       try (Connection connection = connect()) {
@@ -305,18 +270,16 @@ public final class EmbeddedRedis implements AutoCloseable {
     LOG.info("Redis on {} stopped in {} ms", url(), elapsedMillis(startedAt));
   }
 
-  /** Stops a server that never became ready, by signal only. */
-  private void abort() {
-    shutdownHook.release();
+  /** At JVM exit: no time for a conversation, and SIGTERM is just as graceful. */
+  @Override
+  protected void stopAtExit() {
     terminate();
   }
 
-  /** Shutdown-hook path: no time for a conversation, and SIGTERM is just as graceful. */
+  /** By signal only: also for a server that never became ready. */
   private void terminate() {
-    if (closed.compareAndSet(false, true)) {
-      process.destroy();
-      awaitExit();
-    }
+    process.destroy();
+    awaitExit();
   }
 
   private void awaitExit() {
@@ -360,10 +323,6 @@ public final class EmbeddedRedis implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while waiting for redis-server", e);
     }
-  }
-
-  private static long elapsedMillis(long startedAtNanos) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAtNanos);
   }
 
   /**

@@ -7,6 +7,7 @@ import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.app.testing.Tokens;
+import io.fanout.core.Addresses;
 import io.fanout.core.JobState;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
@@ -228,7 +229,11 @@ class AccessControlTest {
       assertThat(call(HttpMethod.GET, path, null, null).statusCode()).as(path).isEqualTo(200);
     }
     assertThat(call(HttpMethod.GET, "/health", null, null).statusCode()).isIn(200, 503);
-    assertThat(call(HttpMethod.GET, "/ui/config", null, null).bodyAsJsonObject().getBoolean("authRequired")).isTrue();
+    JsonObject uiConfig = call(HttpMethod.GET, "/ui/config", null, null).bodyAsJsonObject();
+    assertThat(uiConfig.getBoolean("authRequired")).isTrue();
+    // The page subscribes to what the server names: it keeps no copy of the addresses.
+    assertThat(uiConfig.getJsonObject("addresses")).isEqualTo(new JsonObject()
+        .put("events", Addresses.EVENTS).put("progressPrefix", Addresses.PROGRESS_PREFIX));
   }
 
   private static void assertUnauthorized(HttpResponse<Buffer> response) {

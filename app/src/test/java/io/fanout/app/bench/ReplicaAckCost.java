@@ -1,9 +1,9 @@
 package io.fanout.app.bench;
 
 import io.fanout.app.FanoutApp;
-import io.fanout.app.LocalCluster;
 import io.fanout.app.embedded.EmbeddedKafka;
 import io.fanout.app.testing.Await;
+import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.core.Settings;
@@ -47,9 +47,9 @@ public final class ReplicaAckCost {
     Vertx vertx = Vertx.vertx();
     try (RedisNodes nodes = new RedisNodes(data.resolve("redis"));
         EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), 0)) {
-      int masterPort = LocalCluster.freePort();
+      int masterPort = FanoutUnderTest.freePort();
       nodes.server("master", masterPort, List.of("port " + masterPort, "appendonly yes"));
-      int replicaPort = LocalCluster.freePort();
+      int replicaPort = FanoutUnderTest.freePort();
       nodes.server("replica", replicaPort, List.of("port " + replicaPort, "appendonly yes",
           "replicaof 127.0.0.1 " + masterPort));
       String url = "redis://127.0.0.1:" + masterPort;

@@ -2,8 +2,6 @@ package io.fanout.app.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
-import io.fanout.app.LocalCluster.Node;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.JobTimeline;
 import io.fanout.app.testing.RedisProbe;
@@ -11,6 +9,8 @@ import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
+import io.fanout.tools.LocalCluster;
+import io.fanout.tools.LocalCluster.Node;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

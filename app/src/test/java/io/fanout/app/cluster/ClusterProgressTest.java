@@ -2,14 +2,14 @@ package io.fanout.app.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
-import io.fanout.app.LocalCluster.Node;
-import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.app.testing.SockJsBridgeClient;
 import io.fanout.core.Addresses;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
+import io.fanout.tools.LocalCluster.Node;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,9 +1,9 @@
 package io.fanout.app.cluster;
 
-import io.fanout.app.LocalCluster.Node;
 import io.fanout.app.testing.Await;
 import io.fanout.core.JobState;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster.Node;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,8 +1,9 @@
 package io.fanout.app.cluster;
 
-import io.fanout.app.LocalCluster;
+import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -26,7 +27,7 @@ final class ProcessCluster {
         Settings.HTTP_HOST, LOOPBACK,
         Settings.CLUSTER_HOST, LOOPBACK,
         Settings.CLUSTER_NAME, "fanout-test-" + unique,
-        Settings.CLUSTER_PORT, Integer.toString(LocalCluster.freePort()),
+        Settings.CLUSTER_PORT, Integer.toString(FanoutUnderTest.freePort()),
         Settings.WORKER_GROUP, "fanout-workers-" + unique);
     return new LocalCluster(Path.of("target", "cluster", unique), shared, LocalCluster.JVM_OPTIONS);
   }
@@ -34,7 +35,7 @@ final class ProcessCluster {
   /** Free ports for a node's API and bridge. */
   static Map<String, String> httpPorts() {
     return Map.of(
-        Settings.HTTP_PORT, Integer.toString(LocalCluster.freePort()),
-        Settings.PROGRESS_PORT, Integer.toString(LocalCluster.freePort()));
+        Settings.HTTP_PORT, Integer.toString(FanoutUnderTest.freePort()),
+        Settings.PROGRESS_PORT, Integer.toString(FanoutUnderTest.freePort()));
   }
 }

@@ -2,7 +2,6 @@ package io.fanout.app.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.KafkaNodes;
@@ -108,7 +107,7 @@ class SecuredKafkaTest {
   @Test
   @DisplayName("with no broker at KAFKA_BOOTSTRAP_SERVERS Fanout exits non-zero with one error naming the setting and the address")
   void unreachableRefused() throws Exception {
-    String nowhere = "127.0.0.1:" + LocalCluster.freePort();
+    String nowhere = "127.0.0.1:" + FanoutUnderTest.freePort();
     Map<String, String> env = new HashMap<>();
     env.put(Settings.KAFKA_BOOTSTRAP_SERVERS, nowhere);
     env.put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB));
@@ -125,7 +124,7 @@ class SecuredKafkaTest {
   /** Starts a Fanout process that must refuse to start; returns its output once it has exited non-zero. */
   private static String refusedStart(String name, Map<String, String> env) throws Exception {
     // Should it start after all, it must not take anyone's port.
-    env.put(Settings.HTTP_PORT, Integer.toString(LocalCluster.freePort()));
+    env.put(Settings.HTTP_PORT, Integer.toString(FanoutUnderTest.freePort()));
     ChildFanout child = ChildFanout.start(name, List.of("-Xmx256m"), List.of("--roles", "api,worker"), env);
     try {
       assertThat(child.process().waitFor(REFUSAL_TIMEOUT.toSeconds(), TimeUnit.SECONDS))

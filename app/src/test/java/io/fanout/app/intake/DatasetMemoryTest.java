@@ -2,7 +2,6 @@ package io.fanout.app.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
@@ -60,8 +59,8 @@ class DatasetMemoryTest {
   void bigDatasetSmallRedis(@TempDir Path dir) throws Exception {
     Path dataset = writeDataset(dir);
     assertThat(Files.size(dataset)).as("about 200 MB").isBetween(190_000_000L, 220_000_000L);
-    int redisPort = LocalCluster.freePort();
-    int apiPort = LocalCluster.freePort();
+    int redisPort = FanoutUnderTest.freePort();
+    int apiPort = FanoutUnderTest.freePort();
     Vertx vertx = Vertx.vertx();
     try (RedisNodes nodes = new RedisNodes(dir.resolve("redis"))) {
       nodes.server("metadata", redisPort, List.of("port " + redisPort, "appendonly no"));

@@ -2,7 +2,6 @@ package io.fanout.app.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
@@ -60,7 +59,7 @@ class UploadCutOffTest {
   @Test
   @DisplayName("an API killed mid-upload leaves its staging topic to the sweep, which deletes it after the grace time")
   void apiDies(@TempDir Path dir) throws Exception {
-    int apiPort = LocalCluster.freePort();
+    int apiPort = FanoutUnderTest.freePort();
     try (RedisNodes nodes = new RedisNodes(dir)) {
       String redisUrl = ownRedis(nodes);
       ChildFanout api = ChildFanout.start("cut-off-api", List.of("-Xmx256m"), List.of("--roles", "api"),
@@ -84,7 +83,7 @@ class UploadCutOffTest {
   }
 
   private static String ownRedis(RedisNodes nodes) {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     nodes.server("cut-off", port, List.of("port " + port, "appendonly no"));
     return "redis://127.0.0.1:" + port;
   }

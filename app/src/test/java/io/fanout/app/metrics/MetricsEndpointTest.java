@@ -2,7 +2,6 @@ package io.fanout.app.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
@@ -11,6 +10,7 @@ import io.fanout.app.testing.PrometheusText.Family;
 import io.fanout.app.testing.PrometheusText.Sample;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -48,7 +48,7 @@ class MetricsEndpointTest {
   static void runJobs() {
     // A cluster of this test's own: another Fanout cluster on this machine must not join it.
     String clusterName = "metrics-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-    String clusterPort = Integer.toString(LocalCluster.freePort());
+    String clusterPort = Integer.toString(FanoutUnderTest.freePort());
     JsonObject settings = new JsonObject()
         .put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB))
         .put(Settings.METRICS_REFRESH_MS, 200)

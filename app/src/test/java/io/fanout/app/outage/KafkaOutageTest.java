@@ -1,6 +1,5 @@
 package io.fanout.app.outage;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
@@ -35,7 +34,7 @@ class KafkaOutageTest {
   @Test
   @DisplayName("the job ends with done exactly 30,000 and every task counted once; /health is 503 while the broker is away and 200 after")
   void brokerKilledAndRestarted() throws Exception {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     Map<String, String> broker = Map.of(
         Settings.EMBEDDED_KAFKA_PORT, String.valueOf(port),
         Settings.DATA_DIR, dir.toString(),

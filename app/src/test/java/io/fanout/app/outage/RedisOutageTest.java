@@ -2,7 +2,6 @@ package io.fanout.app.outage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.embedded.EmbeddedRedis;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
@@ -33,7 +32,7 @@ class RedisOutageTest {
   @Test
   @DisplayName("the job ends with done exactly 30,000 and every task counted once; /health is 503 while Redis is away and 200 after")
   void redisKilledAndRestarted() throws Exception {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     Path data = dir.resolve("redis");
     EmbeddedRedis redis = EmbeddedRedis.start(data, port);
     JsonObject settings = new JsonObject()

@@ -2,7 +2,6 @@ package io.fanout.app.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.app.testing.SockJsBridgeClient;
@@ -35,7 +34,7 @@ class ProgressAcrossNodesTest {
     JsonObject clustered = new JsonObject()
         .put(Settings.CLUSTER, true)
         .put(Settings.CLUSTER_NAME, "progress-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime())
-        .put(Settings.CLUSTER_PORT, LocalCluster.freePort());
+        .put(Settings.CLUSTER_PORT, FanoutUnderTest.freePort());
     worker = FanoutUnderTest.onSharedBackends(clustered.copy().put(Settings.PROGRESS_INSTANCES, 2));
     bridgeOnly = FanoutUnderTest.onSharedBackends(clustered.copy()
         .put(Settings.ROLES, "progress").put(Settings.PROGRESS_INSTANCES, 2));

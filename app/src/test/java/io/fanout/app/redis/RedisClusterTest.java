@@ -2,7 +2,6 @@ package io.fanout.app.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
@@ -74,7 +73,7 @@ class RedisClusterTest {
   static void startCluster() throws Exception {
     nodes = new RedisNodes(Files.createTempDirectory(Path.of("target"), "redis-cluster-"));
     for (int i = 0; i < MASTERS; i++) {
-      int port = LocalCluster.freePort();
+      int port = FanoutUnderTest.freePort();
       masters.add(nodes.server("master-" + i, port, List.of("port " + port, "cluster-enabled yes",
           "cluster-config-file nodes.conf", "appendonly no")));
     }

@@ -2,7 +2,6 @@ package io.fanout.app.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.engine.TallyHandler;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
@@ -69,13 +68,13 @@ class RedisSentinelFailoverTest {
   static void startSentinelTopology() {
     nodes = new RedisNodes(dir);
     vertx = Vertx.vertx();
-    int masterPort = LocalCluster.freePort();
+    int masterPort = FanoutUnderTest.freePort();
     master = nodes.server("master", masterPort, List.of("port " + masterPort, "appendonly yes"));
-    int replicaPort = LocalCluster.freePort();
+    int replicaPort = FanoutUnderTest.freePort();
     nodes.server("replica", replicaPort, List.of("port " + replicaPort, "appendonly yes",
         "replicaof 127.0.0.1 " + masterPort));
     for (int i = 1; i <= 3; i++) {
-      int port = LocalCluster.freePort();
+      int port = FanoutUnderTest.freePort();
       sentinels.add(nodes.sentinel("sentinel-" + i, port, List.of("port " + port,
           "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + masterPort + " 2",
           "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",

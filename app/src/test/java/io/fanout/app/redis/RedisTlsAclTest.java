@@ -3,7 +3,6 @@ package io.fanout.app.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
@@ -53,7 +52,7 @@ class RedisTlsAclTest {
   @BeforeAll
   static void startRedis() {
     certs = TestCertificates.make(dir.resolve("certs"));
-    port = LocalCluster.freePort();
+    port = FanoutUnderTest.freePort();
     nodes = new RedisNodes(dir);
     nodes.server("tls-acl", port, List.of(
         "port 0",
@@ -114,7 +113,7 @@ class RedisTlsAclTest {
     // from the password, not from a timeout.
     Map<String, String> env = settings().put(Settings.REDIS_PASSWORD, WRONG_PASSWORD)
         .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 45_000)
-        .put(Settings.HTTP_PORT, LocalCluster.freePort()).put(Settings.PROGRESS_PORT, LocalCluster.freePort())
+        .put(Settings.HTTP_PORT, FanoutUnderTest.freePort()).put(Settings.PROGRESS_PORT, FanoutUnderTest.freePort())
         .stream().collect(Collectors.toMap(Map.Entry::getKey, entry -> String.valueOf(entry.getValue())));
     // The operators' logging, not the tests': what a user would see.
     ChildFanout child = ChildFanout.start("redis-wrong-password",
@@ -150,7 +149,7 @@ class RedisTlsAclTest {
     assertThat(refusal(settings().put(Settings.REDIS_URL, "redis://127.0.0.1:" + port)
         .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 1500)))
         .contains("REDIS_URL", "rediss://").doesNotContain(PASSWORD);
-    assertThat(refusal(settings().put(Settings.REDIS_URL, "rediss://127.0.0.1:" + LocalCluster.freePort())
+    assertThat(refusal(settings().put(Settings.REDIS_URL, "rediss://127.0.0.1:" + FanoutUnderTest.freePort())
         .put(Settings.REDIS_CONNECT_TIMEOUT_MS, 1500)))
         .contains("Redis does not answer", "REDIS_URL", "REDIS_CONNECT_TIMEOUT_MS").doesNotContain(PASSWORD);
   }

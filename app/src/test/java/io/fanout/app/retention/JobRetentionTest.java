@@ -2,7 +2,6 @@ package io.fanout.app.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.KafkaProbe;
@@ -204,7 +203,7 @@ class JobRetentionTest {
   }
 
   private static String ownRedis(RedisNodes nodes) {
-    int port = LocalCluster.freePort();
+    int port = FanoutUnderTest.freePort();
     nodes.server("retention", port, List.of("port " + port, "appendonly no"));
     return "redis://127.0.0.1:" + port;
   }

@@ -4,6 +4,7 @@ import io.fanout.app.FanoutApp;
 import io.fanout.core.Addresses;
 import io.fanout.core.JobState;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -11,11 +12,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 
 /** A whole Fanout process started by a test, and an HTTP client speaking to it. */
@@ -128,12 +124,8 @@ public final class FanoutUnderTest implements AutoCloseable {
     app.close();
   }
 
+  /** A loopback port that was free a moment ago. */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LocalCluster.freePort();
   }
 }

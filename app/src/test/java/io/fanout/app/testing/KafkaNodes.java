@@ -1,6 +1,5 @@
 package io.fanout.app.testing;
 
-import io.fanout.app.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -85,8 +84,8 @@ public final class KafkaNodes implements AutoCloseable {
     long startedAt = System.nanoTime();
     Path dir = createDir(name);
     List<Node> nodes = IntStream.rangeClosed(1, count)
-        .mapToObj(id -> new Node(id, dir.resolve("node-" + id), LocalCluster.freePort(), LocalCluster.freePort(),
-            LocalCluster.freePort(), new Process[1]))
+        .mapToObj(id -> new Node(id, dir.resolve("node-" + id), FanoutUnderTest.freePort(), FanoutUnderTest.freePort(),
+            FanoutUnderTest.freePort(), new Process[1]))
         .toList();
     String password = saslSsl ? "pw-" + UUID.randomUUID() : null;
     String storePassword = saslSsl ? "ks-" + UUID.randomUUID() : null;

@@ -84,6 +84,11 @@ final class Browser implements AutoCloseable {
     driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", script));
   }
 
+  /** Runs a script that ends by calling its last argument with its result (a promise's, say). */
+  Object asyncScript(String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
+  }
+
   Object script(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }

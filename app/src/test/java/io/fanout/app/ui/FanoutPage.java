@@ -1,5 +1,6 @@
 package io.fanout.app.ui;
 
+import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -111,10 +112,15 @@ final class FanoutPage {
 
   /** Fills the form for a job of {@code count} iterations and submits it; returns the new card's job id. */
   String submitCount(String type, long count) {
+    return submitCount(type, count, "");
+  }
+
+  /** The same, with a payload typed into the form as JSON text. */
+  String submitCount(String type, long count, String payloadJson) {
     fill("#job-type", type);
     browser.find("input[name=work][value=count]").click();
     fill("#job-count", Long.toString(count));
-    fill("#job-payload", "");
+    fill("#job-payload", payloadJson);
     return submit();
   }
 
@@ -151,12 +157,33 @@ final class FanoutPage {
     browser.waitFor("job " + jobId + " to be " + status, driver -> status.equals(status(jobId)));
   }
 
+  /** Waits until the card shows {@code done} tasks done and the job in {@code status}. */
+  void awaitShown(String jobId, String status, long done) {
+    browser.waitFor("job " + jobId + " to show " + done + " done and be " + status,
+        driver -> status.equals(status(jobId)) && shownDone(jobId) == done);
+  }
+
   /** Waits until the card shows at least {@code done} tasks done while still running; returns what it shows. */
   long awaitRunningPast(String jobId, long done) {
     return browser.waitFor("job " + jobId + " to run past " + done + " tasks", driver -> {
       long shown = shownDone(jobId);
       return "running".equals(status(jobId)) && shown > done ? shown : null;
     });
+  }
+
+  /**
+   * What a card of the page's own code (js/job-card.js), off screen, shows after it showed
+   * {@code shown} and then gets {@code answer} from {@code GET /jobs/<id>}: the page's ordering of
+   * what it hears, without the live feed's timing. Returns the card's state as JSON.
+   */
+  JsonObject cardAfter(JsonObject shown, JsonObject answer) {
+    Object state = browser.asyncScript("const [shown, answer, finish] = arguments;"
+        + "import('/js/job-card.js').then(({ JobCard }) => {"
+        + "  const card = new JobCard(answer.id, shown, { cancel() {}, retry() {}, dismiss() {}, shown() {} });"
+        + "  card.applyJob(answer);"
+        + "  finish(JSON.stringify(card.state));"
+        + "}).catch((e) => finish(JSON.stringify({ error: String(e) })));", shown.getMap(), answer.getMap());
+    return new JsonObject((String) state);
   }
 
   /** Every count the card has shown since the page was last loaded, in order. */

@@ -2,13 +2,17 @@ package io.fanout.app.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.JobState;
 import io.fanout.core.Settings;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,6 +134,37 @@ class WebUiTest {
     assertThat(page.text(jobId, ".payload")).contains("<script>window.__pwned = 1</script>").contains("onerror=");
     assertThat(page.card(jobId).findElements(By.cssSelector("script, img"))).isEmpty();
     assertThat(browser.script("return window.__pwned === undefined;")).isEqualTo(true);
+  }
+
+  @Test
+  @DisplayName("retrying a failed job's failed tasks from its card follows the new run to its end, its count above the first run's")
+  void retryFollowsTheNewRun() {
+    // Each task fails at each of its 3 attempts with probability 0.7: about a third fail for good.
+    String jobId = page.submitCount("fail", 300, "{\"p\": 0.7}");
+    page.awaitStatus(jobId, "failed");
+    JsonObject firstRun = fanout.awaitFinal(jobId, Duration.ofSeconds(60));
+    page.awaitShown(jobId, "failed", firstRun.getLong("done"));
+
+    page.card(jobId).findElement(By.cssSelector("button.retry")).click();
+    // The run after a retry is the job's next generation: its states order after every one of the first run.
+    JsonObject secondRun = Await.until(() -> fanout.http().get("/jobs/" + jobId).send().map(HttpResponse::bodyAsJsonObject),
+        job -> job.getLong("progressSeq") > firstRun.getLong("progressSeq")
+            && JobState.fromWire(job.getString("status")).isFinal(), Duration.ofSeconds(60));
+
+    assertThat(secondRun.getLong("done")).as("tasks done after the retry").isGreaterThan(firstRun.getLong("done"));
+    page.awaitShown(jobId, secondRun.getString("status"), secondRun.getLong("done"));
+    assertThat(page.doneSeenSinceLoad(jobId)).isSorted();
+
+    // Without the live feed (a page that was closed meanwhile, or a bridge that is down) the
+    // answer alone moves the card on: the second run ends with as many tasks counted as the
+    // first, but in the next generation.
+    JsonObject shownAtFirstEnd = new JsonObject().put("status", firstRun.getString("status"))
+        .put("done", firstRun.getLong("done")).put("failed", firstRun.getLong("failed"))
+        .put("total", firstRun.getLong("total")).put("seq", firstRun.getLong("progressSeq"));
+    JsonObject card = page.cardAfter(shownAtFirstEnd, secondRun);
+    assertThat(card.getString("error")).isNull();
+    assertThat(card.getLong("done")).isEqualTo(secondRun.getLong("done"));
+    assertThat(card.getLong("failed")).isEqualTo(secondRun.getLong("failed"));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.fanout.app;
+package io.fanout.tools;
 
 import io.fanout.core.Settings;
 import io.vertx.core.json.JsonObject;
@@ -23,13 +23,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fanout processes on this machine: child JVMs running {@link Fanout} on this JVM's classpath
- * (the jar for bin/cluster-demo and bin/scale-bench, the test classpath for the multi-process
- * tests). Each is known by its PID and stopped by it, within a bounded time, and each writes its
+ * Fanout processes on this machine: child JVMs running {@link #MAIN_CLASS} on this JVM's classpath
+ * (the Fanout jar beside the tools jar for bin/cluster-demo and bin/scale-bench, the test
+ * classpath for the multi-process tests). Each is known by its PID and stopped by it, within a bounded time, and each writes its
  * heartbeat to a file here, which says when it is ready.
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+  /**
+   * Fanout's launcher, by name: the tools are built without the app module (whose tests use
+   * them), and find it on the classpath they run with.
+   */
+  public static final String MAIN_CLASS = "io.fanout.app.Fanout";
   /** How long a stopped process may take to drain before it is killed. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
   /**
@@ -120,7 +125,7 @@ public final class LocalCluster implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classpath());
-    command.add(Fanout.class.getName());
+    command.add(MAIN_CLASS);
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(all);

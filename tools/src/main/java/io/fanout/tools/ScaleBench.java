@@ -1,4 +1,4 @@
-package io.fanout.app;
+package io.fanout.tools;
 
 import io.fanout.core.JobState;
 import io.fanout.core.Settings;
@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -87,15 +86,8 @@ public final class ScaleBench {
   }
 
   private static Map<String, Integer> options(String[] args) {
-    Map<String, Integer> values = new HashMap<>(Map.of(
-        "--tasks", 20_000, "--ms", 10, "--partitions", 12, "--max-workers", 3, "--pool", 8));
-    for (int i = 0; i < args.length; i += 2) {
-      if (!values.containsKey(args[i]) || i + 1 >= args.length) {
-        throw new IllegalArgumentException("usage: scale-bench [--tasks N] [--ms N] [--partitions N]"
-            + " [--max-workers N] [--pool N]; got '" + args[i] + "'");
-      }
-      values.put(args[i], Integer.parseInt(args[i + 1]));
-    }
-    return values;
+    return NumberOptions.parse(args,
+        Map.of("--tasks", 20_000, "--ms", 10, "--partitions", 12, "--max-workers", 3, "--pool", 8),
+        "scale-bench [--tasks N] [--ms N] [--partitions N] [--max-workers N] [--pool N]");
   }
 }

@@ -1,7 +1,7 @@
-package io.fanout.app;
+package io.fanout.tools;
 
-import io.fanout.app.LocalCluster.Node;
 import io.fanout.core.Settings;
+import io.fanout.tools.LocalCluster.Node;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.fanout.progress;
+package io.fanout.core;
 
 import io.vertx.core.json.JsonObject;
 
@@ -29,13 +29,17 @@ public record ProgressSnapshot(
   /** Sequence numbers of a job that is run again start above those of its previous run. */
   private static final long GENERATION_STRIDE = 1L << 32;
 
-  /** The same formula as {@code claim-snapshot.lua}: both sides must agree on the order. */
+  /**
+   * The same formula as {@code claim-snapshot.lua}: both sides must agree on the order. The page
+   * gets it computed ({@code progressSeq} in a job's JSON) so that it has no copy of its own.
+   */
   public static long seqOf(long generation, long done, long failed, boolean isFinal) {
     return generation * GENERATION_STRIDE + (done + failed) * 2 + (isFinal ? 1 : 0);
   }
 
   public static boolean isFinal(String status) {
-    return "completed".equals(status) || "failed".equals(status) || "cancelled".equals(status);
+    return JobState.COMPLETED.wireName().equals(status) || JobState.FAILED.wireName().equals(status)
+        || JobState.CANCELLED.wireName().equals(status);
   }
 
   /** How long the rest should take at {@code rate}: zero once final, null while nothing moves. */
@@ -65,9 +69,20 @@ public record ProgressSnapshot(
     return json;
   }
 
+  /** @throws IllegalArgumentException for a message that is not a snapshot */
   public static ProgressSnapshot fromJson(JsonObject json) {
-    return new ProgressSnapshot(json.getString("jobId"), json.getLong("seq"), json.getLong("done"),
-        json.getLong("failed"), json.getLong("total"), json.getString("status"), json.getDouble("rate", 0.0),
-        json.getLong("etaMs"), json.getLong("lastIndex", -1L), json.getLong("at"), json.getJsonObject("lastLog"));
+    Wire.state(json, "status");
+    Object rate = json.getValue("rate", 0.0);
+    Object etaMs = json.getValue("etaMs");
+    Object lastLog = json.getValue("lastLog");
+    if (!(rate instanceof Number) || (etaMs != null && !(etaMs instanceof Number))
+        || (lastLog != null && !(lastLog instanceof JsonObject))) {
+      throw new IllegalArgumentException("rate, etaMs or lastLog of the wrong type: " + json);
+    }
+    return new ProgressSnapshot(Wire.string(json, "jobId"), Wire.count(json, "seq"), Wire.count(json, "done"),
+        Wire.count(json, "failed"), Wire.count(json, "total"), json.getString("status"),
+        ((Number) rate).doubleValue(), etaMs == null ? null : ((Number) etaMs).longValue(),
+        json.containsKey("lastIndex") ? Wire.number(json, "lastIndex") : -1, Wire.number(json, "at"),
+        (JsonObject) lastLog);
   }
 }

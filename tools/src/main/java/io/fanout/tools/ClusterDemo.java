@@ -1,4 +1,4 @@
-package io.fanout.app;
+package io.fanout.tools;
 
 import io.fanout.core.JobState;
 import io.vertx.core.json.JsonArray;
@@ -127,15 +127,9 @@ public final class ClusterDemo {
   /** The command line: --tasks, --ms, --partitions, --workers, --timeout (seconds). */
   private record Options(int tasks, int ms, int partitions, int workers, int timeoutSeconds) {
     static Options parse(String[] args) {
-      Map<String, Integer> values = new HashMap<>(Map.of(
-          "--tasks", 30_000, "--ms", 2, "--partitions", 8, "--workers", 2, "--timeout", 300));
-      for (int i = 0; i < args.length; i += 2) {
-        if (!values.containsKey(args[i]) || i + 1 >= args.length) {
-          throw new IllegalArgumentException("usage: cluster-demo [--tasks N] [--ms N] [--partitions N]"
-              + " [--workers N] [--timeout SECONDS]; got '" + args[i] + "'");
-        }
-        values.put(args[i], Integer.parseInt(args[i + 1]));
-      }
+      Map<String, Integer> values = NumberOptions.parse(args,
+          Map.of("--tasks", 30_000, "--ms", 2, "--partitions", 8, "--workers", 2, "--timeout", 300),
+          "cluster-demo [--tasks N] [--ms N] [--partitions N] [--workers N] [--timeout SECONDS]");
       return new Options(values.get("--tasks"), values.get("--ms"), values.get("--partitions"),
           values.get("--workers"), values.get("--timeout"));
     }

@@ -1,15 +1,19 @@
 package io.fanout.api;
 
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 
-/** Reading JSON requests and writing JSON answers, with the API's errors for what does not parse. */
-final class Json {
+/**
+ * The API's side of a JSON exchange: reading requests and writing answers, with the API's errors
+ * for what does not parse.
+ */
+final class JsonExchange {
   static final String TYPE = "application/json";
 
-  private Json() {}
+  private JsonExchange() {}
 
   static void reply(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", TYPE).end(body.encode());
@@ -27,7 +31,7 @@ final class Json {
     }
     Object parsed;
     try {
-      parsed = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+      parsed = Json.decodeValue(ctx.body().buffer());
     } catch (DecodeException e) {
       throw new ApiError(400, "malformed_json", "the body is not valid JSON: " + firstLine(e.getMessage()), null);
     }

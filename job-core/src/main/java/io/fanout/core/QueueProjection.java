@@ -42,7 +42,7 @@ final class QueueProjection {
   Future<Response> settle(String jobId, Marker marker, String unsettledMember) {
     Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
         .arg("version").arg("status").arg("priority").arg("arrival").arg("runAt").arg("finishedAt").arg("startedAt")
-        .arg("itemized");
+        .arg("itemized").arg("callbackUrl");
     return redis.send(read).compose(fields -> {
       List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
       if (fields.get(0) == null) {
@@ -54,6 +54,7 @@ final class QueueProjection {
         // Topics to delete once it ends: those the dispatcher made, or the staging topic of its upload.
         boolean mayHaveTopics = fields.get(6) != null || (fields.get(7) != null && "1".equals(fields.get(7).toString()));
         args.add(mayHaveTopics ? "1" : "0");
+        args.add(fields.get(8) != null ? "1" : "0");
       }
       return PROJECT.run(redis, KEYS, args, ack);
     });
@@ -64,7 +65,8 @@ final class QueueProjection {
         RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
         RedisKeys.FINISHED_TOPICS, RedisKeys.INTAKE, RedisKeys.UNSETTLED));
     keys.addAll(RedisKeys.statusIndexes());
-    keys.addAll(List.of(RedisKeys.UPLOADS, RedisKeys.STAGED, RedisKeys.STAGED_BYTES, RedisKeys.FINISHED_JOBS));
+    keys.addAll(List.of(RedisKeys.UPLOADS, RedisKeys.STAGED, RedisKeys.STAGED_BYTES, RedisKeys.FINISHED_JOBS,
+        RedisKeys.CALLBACKS_DUE, RedisKeys.CALLBACK_TRIES));
     return List.copyOf(keys);
   }
 }

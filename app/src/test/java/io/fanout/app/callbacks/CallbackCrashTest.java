@@ -2,7 +2,6 @@ package io.fanout.app.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
@@ -42,9 +41,7 @@ class CallbackCrashTest {
   void anotherProcessDelivers(@TempDir Path dir) throws Exception {
     try (RedisNodes nodes = new RedisNodes(dir);
         WebhookReceiver receiver = new WebhookReceiver(SECRET, n -> n == 1 ? WebhookReceiver.NO_ANSWER : 200)) {
-      int redisPort = LocalCluster.freePort();
-      nodes.server("callback-crash", redisPort, List.of("port " + redisPort, "appendonly no"));
-      String redisUrl = "redis://127.0.0.1:" + redisPort;
+      String redisUrl = nodes.standalone("callback-crash");
       ChildFanout doomed = dispatcher("callback-deliverer-1", redisUrl);
       ChildFanout successor = null;
       try (FanoutUnderTest apiAndWorker = FanoutUnderTest.onSharedBackends(new JsonObject()

@@ -2,7 +2,6 @@ package io.fanout.app.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
@@ -49,9 +48,7 @@ class CallbackDeliveryTest {
   @BeforeAll
   static void start() {
     nodes = new RedisNodes(dir);
-    int port = LocalCluster.freePort();
-    nodes.server("callbacks", port, List.of("port " + port, "appendonly no"));
-    String redisUrl = "redis://127.0.0.1:" + port;
+    String redisUrl = nodes.standalone("callbacks");
     fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
         .put(Settings.REDIS_URL, redisUrl)
         .put(Settings.CALLBACK_SECRET, SECRET)

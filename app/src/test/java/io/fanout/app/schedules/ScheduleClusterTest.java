@@ -47,9 +47,7 @@ class ScheduleClusterTest {
   @DisplayName("2 API and 2 dispatcher processes, one dispatcher killed at a firing: one job per firing, each on the 2 s grid")
   void oneJobPerFiring(@TempDir Path dir) throws Exception {
     try (RedisNodes nodes = new RedisNodes(dir)) {
-      int redisPort = LocalCluster.freePort();
-      nodes.server("schedule-cluster", redisPort, List.of("port " + redisPort, "appendonly no"));
-      String redisUrl = "redis://127.0.0.1:" + redisPort;
+      String redisUrl = nodes.standalone("schedule-cluster");
       int childApiPort = LocalCluster.freePort();
       ChildFanout childApi = child("schedule-api", "api", redisUrl, Map.of(Settings.HTTP_PORT, Integer.toString(childApiPort)));
       ChildFanout doomed = child("schedule-dispatcher-1", "worker", redisUrl, Map.of());

@@ -2,7 +2,6 @@ package io.fanout.app.schedules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fanout.app.LocalCluster;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
@@ -52,9 +51,7 @@ class ScheduleFiringTest {
   @BeforeAll
   static void start() {
     nodes = new RedisNodes(dir);
-    int port = LocalCluster.freePort();
-    nodes.server("schedules", port, List.of("port " + port, "appendonly no"));
-    redisUrl = "redis://127.0.0.1:" + port;
+    redisUrl = nodes.standalone("schedules");
     api = FanoutUnderTest.onSharedBackends(new JsonObject().put(Settings.REDIS_URL, redisUrl)
         .put(Settings.ROLES, "api"));
     redis = new RedisProbe(api.app().vertx(), redisUrl);

@@ -74,7 +74,13 @@ public class ScheduleVerticle extends VerticleBase {
 
   private Future<?> fire(Due due) {
     Schedule schedule = due.schedule();
-    CronSchedule times = schedule.times();
+    CronSchedule times;
+    try {
+      times = schedule.times();
+    } catch (IllegalArgumentException unusable) {
+      // Validated when it was stored; only a stored definition that no longer parses gets here.
+      return Future.failedFuture(unusable);
+    }
     Instant now = Instant.now();
     Instant slot = Instant.ofEpochMilli(due.slot());
     // The latest firing due by now: the claimed one, or a later one when several were missed.

@@ -7,6 +7,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -141,7 +142,7 @@ public final class JobQueue {
           List<Object> args = new ArrayList<>();
           args.add("arrival");
           args.add(arrival.toLong());
-          Map<String, String> hash = new java.util.HashMap<>(options);
+          Map<String, String> hash = new HashMap<>(options);
           hash.putAll(job.toHash());
           for (Map.Entry<String, String> field : hash.entrySet()) {
             args.add(field.getKey());

@@ -42,7 +42,7 @@ final class QueueProjection {
   Future<Response> settle(String jobId, Marker marker, String unsettledMember) {
     Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
         .arg("version").arg("status").arg("priority").arg("arrival").arg("runAt").arg("finishedAt").arg("startedAt")
-        .arg("itemized").arg("callbackUrl");
+        .arg("itemized").arg(JobTemplate.CALLBACK_URL);
     return redis.send(read).compose(fields -> {
       List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
       if (fields.get(0) == null) {

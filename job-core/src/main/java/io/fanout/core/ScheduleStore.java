@@ -7,6 +7,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -99,7 +100,7 @@ public final class ScheduleStore {
     // RESP2 answers a flat list, RESP3 a list of pairs.
     List<String> flat = new ArrayList<>();
     reply.forEach(entry -> {
-      if (entry.type() == io.vertx.redis.client.ResponseType.MULTI) {
+      if (entry.type() == ResponseType.MULTI) {
         entry.forEach(part -> flat.add(part.toString()));
       } else {
         flat.add(entry.toString());

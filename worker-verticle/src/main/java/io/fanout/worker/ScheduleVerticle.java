@@ -35,6 +35,11 @@ public class ScheduleVerticle extends VerticleBase {
   /** How long a claimed firing is this process's; a firing takes a few Redis round trips. */
   static final long CLAIM_LEASE_MS = 5000;
   private static final int CLAIM_BATCH = 32;
+  /**
+   * How long a firing's idempotency key lives: only a claimer that took over within minutes can
+   * submit the firing again, and a schedule firing every second keeps at most an hour of keys.
+   */
+  private static final long FIRING_KEY_TTL_MS = 3_600_000;
 
   private Settings settings;
   private Redis redis;
@@ -88,7 +93,7 @@ public class ScheduleVerticle extends VerticleBase {
     Optional<Instant> next = times.nextAfter(now);
     String key = "schedule:" + schedule.id() + ":" + firedFor.toEpochMilli();
     return queue.enqueue(schedule.template().jobAt(JobId.next(), now, schedule.createdBy()),
-            schedule.template().options(), key, settings.longValue(Settings.IDEMPOTENCY_TTL_MS))
+            schedule.template().options(), key, FIRING_KEY_TTL_MS)
         .compose(enqueued -> {
           if (!enqueued.duplicate()) {
             vertx.eventBus().publish(Addresses.QUEUE_WAKEUP, enqueued.jobId());

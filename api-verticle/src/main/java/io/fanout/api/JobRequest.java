@@ -79,6 +79,11 @@ final class JobRequest {
     }
   }
 
+  /** Whether jobs of {@code type} are one task over the payload, given without count or items. */
+  boolean isSingleTask(String type) {
+    return singleTaskTypes.contains(type);
+  }
+
   long maxItems() {
     return settings.longValue(Settings.MAX_ITEMS_PER_JOB);
   }

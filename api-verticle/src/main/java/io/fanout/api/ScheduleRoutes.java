@@ -109,6 +109,10 @@ final class ScheduleRoutes {
   private Future<JsonObject> view(Schedule schedule) {
     return store.nextFiring(schedule.id()).map(next -> {
       JsonObject view = schedule.toJson();
+      // Shown as POST /jobs takes it, so that it can be sent back in a PATCH as it is.
+      if (jobRequest.isSingleTask(schedule.template().spec().type())) {
+        view.getJsonObject("template").remove("count");
+      }
       if (next != null) {
         view.put("nextFireAt", Instant.ofEpochMilli(next).toString());
       }

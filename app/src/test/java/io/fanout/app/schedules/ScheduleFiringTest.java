@@ -92,6 +92,29 @@ class ScheduleFiringTest {
   }
 
   @Test
+  @DisplayName("a schedule reads back as it was made, its template as POST /jobs takes it, and PATCH takes that template back")
+  void readsBackAsMade() {
+    JsonObject template = new JsonObject().put("type", "compute").put("payload", new JsonObject().put("input", "x"));
+    HttpResponse<Buffer> created = api.post("/schedules", new JsonObject().put("cron", "0 3 * * *")
+        .put("timeZone", "America/New_York").put("template", template).put("paused", true));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String path = "/schedules/" + created.bodyAsJsonObject().getString("id");
+    JsonObject read = api.get(path).bodyAsJsonObject();
+    assertThat(read.getString("cron")).isEqualTo("0 3 * * *");
+    assertThat(read.getString("timeZone")).isEqualTo("America/New_York");
+    assertThat(read.getBoolean("paused")).isTrue();
+    assertThat(read.containsKey("nextFireAt")).as("a paused schedule's next firing").isFalse();
+    assertThat(read.getJsonObject("template").getString("type")).isEqualTo("compute");
+    assertThat(read.getJsonObject("template").containsKey("count")).isFalse();
+
+    HttpResponse<Buffer> resumed = Await.result(api.http().patch(path).sendJsonObject(new JsonObject()
+        .put("template", read.getJsonObject("template")).put("paused", false)));
+    assertThat(resumed.statusCode()).as(resumed.bodyAsString()).isEqualTo(200);
+    assertThat(Instant.parse(resumed.bodyAsJsonObject().getString("nextFireAt"))).isAfter(Instant.now());
+    assertThat(api.delete(path).statusCode()).isEqualTo(204);
+  }
+
+  @Test
   @DisplayName("firings missed while no dispatcher ran give one job, for the latest of them, and then every 2 s one job each")
   void missedFiringsFireOnceOnRecovery() {
     HttpResponse<Buffer> created = api.post("/schedules", new JsonObject().put("cron", "*/2 * * * * *")

@@ -47,6 +47,7 @@ export const api = {
   submit: (job) => call('POST', '/jobs', job),
   job: (id) => call('GET', `/jobs/${encodeURIComponent(id)}`),
   jobs: (query) => call('GET', `/jobs?${new URLSearchParams(query)}`),
+  callbacks: (id) => call('GET', `/jobs/${encodeURIComponent(id)}/callbacks`),
   failures: (id, from, limit) => call('GET', `/jobs/${encodeURIComponent(id)}/failures?from=${from}&limit=${limit}`),
   me: () => call('GET', '/me'),
   lastLog: (id) => call('GET', `/jobs/${encodeURIComponent(id)}/log/last`),

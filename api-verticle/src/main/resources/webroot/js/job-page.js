@@ -1,5 +1,6 @@
 // One job on a page of its own (#/jobs/<id>): its card with progress, rate and ETA, the log
-// pager open, its timeline (created, started, finished) and its failures, with Retry on the card.
+// pager open, its timeline (created, started, finished), its failures, with Retry on the card, and
+// the tries of its completion webhook.
 
 import { api, Unreachable } from './api.js';
 import { el, setText } from './dom.js';
@@ -15,6 +16,8 @@ export class JobPage {
     this.timeline = document.getElementById('job-timeline');
     this.failures = document.getElementById('job-failures');
     this.failuresNote = document.getElementById('job-failures-note');
+    this.callbacks = document.getElementById('job-callbacks');
+    this.callbacksNote = document.getElementById('job-callbacks-note');
     this.board = new JobBoard(document.getElementById('job-page-card'), el('p'), feed, onApiReach,
       { remember: false, owner: 'page' });
     this.id = null;
@@ -43,13 +46,15 @@ export class JobPage {
   async refresh() {
     const id = this.id;
     try {
-      const [job, failures] = await Promise.all([api.job(id), api.failures(id, 0, FAILURES_SHOWN)]);
+      const [job, failures, callbacks] = await Promise.all([api.job(id), api.failures(id, 0, FAILURES_SHOWN),
+        api.callbacks(id)]);
       this.onApiReach(true);
       if (id !== this.id || !job.ok) {
         return;
       }
       this.showTimeline(job.body);
       this.showFailures(failures.ok ? failures.body.failures : []);
+      this.showCallbacks(callbacks.ok ? callbacks.body : { attempts: [] });
     } catch (e) {
       if (!(e instanceof Unreachable)) {
         throw e;
@@ -62,6 +67,18 @@ export class JobPage {
     this.timeline.replaceChildren(...[['Created', job.createdAt], ['Started', job.startedAt],
       ['Finished', job.finishedAt]].map(([label, at]) => el('div', { 'data-step': label.toLowerCase() },
       el('dt', {}, label), el('dd', {}, at ? new Date(at).toLocaleString() : '–'))));
+  }
+
+  /** The webhook's tries, and where it stands: waiting for the end, pending, delivered or given up. */
+  showCallbacks(callbacks) {
+    const attempts = callbacks.attempts ?? [];
+    this.callbacks.replaceChildren(...attempts.map((attempt) => el('tr', {},
+      el('td', {}, String(attempt.attempt)), el('td', {}, new Date(attempt.at).toLocaleString()),
+      el('td', {}, attempt.statusCode != null ? String(attempt.statusCode) : attempt.error ?? ''),
+      el('td', {}, `${attempt.durationMs} ms`))));
+    setText(this.callbacksNote, !callbacks.callbackUrl ? 'No callbackUrl: no webhook.'
+      : `To ${callbacks.callbackUrl}: ${(callbacks.state ?? '').replace('_', ' ')}`
+        + (callbacks.nextAttemptAt ? `, next try ${new Date(callbacks.nextAttemptAt).toLocaleString()}` : ''));
   }
 
   showFailures(failures) {

@@ -27,6 +27,11 @@ final class ApiError extends RuntimeException {
     return new ApiError(404, "not_found", message, null);
   }
 
+  /** The same refusal of a field nested in {@code parent}, such as a schedule's {@code template.count}. */
+  ApiError within(String parent) {
+    return new ApiError(status, code, getMessage(), field == null ? parent : parent + "." + field);
+  }
+
   /** The same refusal, telling the client when to try again (a {@code Retry-After} header). */
   ApiError retryAfter(long seconds) {
     this.retryAfterSeconds = seconds;

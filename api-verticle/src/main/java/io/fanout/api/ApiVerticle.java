@@ -1,12 +1,14 @@
 package io.fanout.api;
 
 import io.fanout.core.Addresses;
+import io.fanout.core.CallbackOutbox;
 import io.fanout.core.FanoutMeters;
 import io.fanout.core.IllegalStateChangeException;
 import io.fanout.core.JobQueue;
 import io.fanout.core.JobRetention;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaSink;
+import io.fanout.core.ScheduleStore;
 import io.fanout.core.StagingLedger;
 import io.fanout.core.StaleUploads;
 import io.fanout.core.TopicAdmin;
@@ -71,6 +73,8 @@ public class ApiVerticle extends VerticleBase {
   private HttpServer server;
   private Access access;
   private TokenRoutes tokens;
+  private CallbackRoutes callbacks;
+  private ScheduleRoutes schedules;
   /** The bridge to serve at /eventbus on this origin, or null when the progress role runs elsewhere. */
   private final BridgeMount bridge;
 
@@ -105,6 +109,8 @@ public class ApiVerticle extends VerticleBase {
     jobs = new JobRoutes(vertx, settings, redis, new JobStore(redis), queue, producer, staging,
         new JobRetention(redis, topicAdmin));
     upload = new NdjsonUpload(jobs, staging, settings);
+    callbacks = new CallbackRoutes(new CallbackOutbox(redis));
+    schedules = new ScheduleRoutes(new ScheduleStore(redis), jobs.jobRequest());
     logReader = new JobLogReader(vertx, settings, kafkaAdmin);
     results = new JobResults(vertx, settings);
     cluster = new ClusterRoutes(new NodeRegistry(redis, settings.longValue(Settings.NODE_TTL_MS)),
@@ -148,6 +154,12 @@ public class ApiVerticle extends VerticleBase {
     router.get("/jobs/:id/results").handler(viewer).handler(this::results);
     router.get("/jobs/:id/failures").handler(viewer).handler(jobs::failures);
     router.post("/jobs/:id/retry-failed").handler(submitter).handler(jobs::retryFailed);
+    router.get("/jobs/:id/callbacks").handler(viewer).handler(callbacks::list);
+    router.post("/schedules").handler(submitter).handler(schedules::create);
+    router.get("/schedules").handler(viewer).handler(schedules::list);
+    router.get("/schedules/:id").handler(viewer).handler(schedules::find);
+    router.patch("/schedules/:id").handler(submitter).handler(schedules::patch);
+    router.delete("/schedules/:id").handler(submitter).handler(schedules::delete);
     router.post("/workers/pause").handler(admin).handler(ctx -> jobs.pauseWorkers(ctx, true));
     router.post("/workers/resume").handler(admin).handler(ctx -> jobs.pauseWorkers(ctx, false));
     router.get("/stats").handler(viewer).handler(jobs::stats);

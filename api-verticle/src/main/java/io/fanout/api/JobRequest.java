@@ -1,6 +1,8 @@
 package io.fanout.api;
 
+import io.fanout.core.CallbackTargets;
 import io.fanout.core.Job;
+import io.fanout.core.JobTemplate;
 import io.fanout.core.Settings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,21 +21,28 @@ final class JobRequest {
   static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
   private static final int DEFAULT_MAX_ATTEMPTS = 3;
   private static final Set<String> FIELDS = Set.of(
-      "type", "payload", "count", "items", "partitions", "priority", "delayMs", "maxAttempts", "idempotencyKey");
+      "type", "payload", "count", "items", "partitions", "priority", "delayMs", "maxAttempts", "idempotencyKey",
+      JobTemplate.CALLBACK_URL);
 
   /**
    * A valid submission.
    *
    * @param items the dataset when it came in the body; null for count jobs and streamed uploads
    */
-  record Submission(Job.Spec spec, JsonArray items, String idempotencyKey) {}
+  record Submission(Job.Spec spec, JsonArray items, String idempotencyKey, String callbackUrl) {
+    JobTemplate template() {
+      return new JobTemplate(spec, callbackUrl);
+    }
+  }
 
   private final Settings settings;
   private final List<String> taskTypes;
   private final List<String> singleTaskTypes;
+  private final CallbackTargets callbackTargets;
 
   JobRequest(Settings settings) {
     this.settings = settings;
+    this.callbackTargets = CallbackTargets.from(settings);
     this.taskTypes = settings.list(Settings.TASK_TYPES);
     this.singleTaskTypes = settings.list(Settings.SINGLE_TASK_TYPES);
   }
@@ -49,6 +58,30 @@ final class JobRequest {
    */
   Submission parseUploadHeader(JsonObject header) {
     return parse(header, true);
+  }
+
+  /**
+   * The job a schedule submits at each firing: a job body without a dataset (a schedule lives in
+   * Redis, which never holds datasets) and without an idempotency key (each firing has its own).
+   * A refusal names the field inside {@code template}.
+   */
+  JobTemplate parseTemplate(JsonObject template) {
+    for (String field : List.of("items", "idempotencyKey")) {
+      if (template.containsKey(field)) {
+        throw ApiError.invalid("template." + field, "a schedule's job template takes no " + field
+            + (field.equals("items") ? "; give count" : "; each firing has its own"));
+      }
+    }
+    try {
+      return parse(template, false).template();
+    } catch (ApiError refused) {
+      throw refused.within("template");
+    }
+  }
+
+  /** Whether jobs of {@code type} are one task over the payload, given without count or items. */
+  boolean isSingleTask(String type) {
+    return singleTaskTypes.contains(type);
   }
 
   long maxItems() {
@@ -78,7 +111,7 @@ final class JobRequest {
         (int) wholeNumber(body, "priority", 0, MIN_PRIORITY, MAX_PRIORITY),
         (int) wholeNumber(body, "maxAttempts", DEFAULT_MAX_ATTEMPTS, 1, MAX_ATTEMPTS),
         wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)));
-    return new Submission(spec, items, idempotencyKey(body));
+    return new Submission(spec, items, idempotencyKey(body), callbackUrl(body));
   }
 
   /** Exactly one of count and items, except for one-task types (neither) and uploads (items follow). */
@@ -127,6 +160,23 @@ final class JobRequest {
           + " characters");
     }
     return key;
+  }
+
+  /** A webhook target the operator allows ({@link CallbackTargets}), which can only be used with a secret to sign. */
+  private String callbackUrl(JsonObject body) {
+    if (!body.containsKey(JobTemplate.CALLBACK_URL)) {
+      return null;
+    }
+    String url = requiredString(body, JobTemplate.CALLBACK_URL);
+    String refusal = callbackTargets.refusal(url);
+    if (refusal != null) {
+      throw ApiError.invalid(JobTemplate.CALLBACK_URL, refusal);
+    }
+    if (settings.optionalString(Settings.CALLBACK_SECRET) == null) {
+      throw ApiError.invalid(JobTemplate.CALLBACK_URL, "this Fanout has no CALLBACK_SECRET to sign webhooks with, "
+          + "so it sends none; ask its operator to set one");
+    }
+    return url;
   }
 
   private static String requiredString(JsonObject body, String field) {

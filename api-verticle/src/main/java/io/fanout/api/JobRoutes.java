@@ -10,6 +10,7 @@ import io.fanout.core.JobQueue;
 import io.fanout.core.JobRetention;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
+import io.fanout.core.JobTemplate;
 import io.fanout.core.LifecycleEvent;
 import io.fanout.core.NoSuchJobException;
 import io.fanout.core.RedisKeys;
@@ -71,7 +72,7 @@ final class JobRoutes {
     String jobId = JobId.next();
     JsonArray items = submission.items();
     if (items == null) {
-      accept(ctx, jobId, submission.spec(), submission.idempotencyKey(), null).onFailure(ctx::fail);
+      accept(ctx, jobId, submission.template(), submission.idempotencyKey(), null).onFailure(ctx::fail);
       return;
     }
     List<String> texts = new ArrayList<>(items.size());
@@ -85,7 +86,7 @@ final class JobRoutes {
         List<String> chunk = texts.subList(from, Math.min(texts.size(), from + STAGING_CHUNK));
         written = upload.write(chunk);
       }
-      written.compose(done -> accept(ctx, jobId, submission.spec(), submission.idempotencyKey(), upload))
+      written.compose(done -> accept(ctx, jobId, submission.template(), submission.idempotencyKey(), upload))
           .onFailure(failure -> upload.discard().onComplete(discarded -> ctx.fail(failure)));
     });
   }
@@ -94,10 +95,10 @@ final class JobRoutes {
    * Queues a job whose items, if any, are staged, and answers: 202 for a new job, 200 with the
    * earlier job when the idempotency key was already used (this upload's staging is then dropped).
    */
-  Future<Void> accept(RoutingContext ctx, String jobId, Job.Spec spec, String idempotencyKey,
+  Future<Void> accept(RoutingContext ctx, String jobId, JobTemplate template, String idempotencyKey,
       DatasetStaging.Upload upload) {
-    Job job = Job.accepted(jobId, spec, Instant.now(), Access.caller(ctx).name());
-    return queue.enqueue(job, idempotencyKey, settings.longValue(Settings.IDEMPOTENCY_TTL_MS))
+    Job job = template.jobAt(jobId, Instant.now(), Access.caller(ctx).name());
+    return queue.enqueue(job, template.options(), idempotencyKey, settings.longValue(Settings.IDEMPOTENCY_TTL_MS))
         .compose(enqueued -> {
           if (enqueued.duplicate()) {
             Future<Void> dropped = upload == null ? Future.succeededFuture() : upload.discard();

@@ -1,6 +1,7 @@
 package io.fanout.api;
 
 import io.fanout.api.JobRequest.Submission;
+import io.fanout.core.JobTemplate;
 import io.fanout.core.JobId;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
@@ -155,7 +156,8 @@ final class NdjsonUpload {
         push();
       }
       upload.compose(opened -> opened.written()
-              .compose(pushed -> jobs.accept(ctx, jobId, header.spec().withTotal(items), header.idempotencyKey(), opened)))
+              .compose(pushed -> jobs.accept(ctx, jobId,
+                  new JobTemplate(header.spec().withTotal(items), header.callbackUrl()), header.idempotencyKey(), opened)))
           .onFailure(this::fail);
     }
 

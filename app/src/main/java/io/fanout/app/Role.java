@@ -4,7 +4,9 @@ import io.fanout.api.ApiVerticle;
 import io.fanout.core.Settings;
 import io.fanout.progress.BridgeRoutes;
 import io.fanout.progress.ProgressVerticle;
+import io.fanout.worker.CallbackVerticle;
 import io.fanout.worker.DispatchVerticle;
+import io.fanout.worker.ScheduleVerticle;
 import io.fanout.worker.WorkerVerticle;
 import io.vertx.core.VerticleBase;
 import java.util.Arrays;
@@ -20,6 +22,9 @@ enum Role {
   API(List.of(new Deployment(Role::api, Settings.API_INSTANCES))),
   WORKER(List.of(
       new Deployment(roles -> new DispatchVerticle(), Settings.DISPATCH_INSTANCES),
+      // Beside every dispatcher: the process that moves the queue also fires schedules and webhooks.
+      new Deployment(roles -> new ScheduleVerticle(), Settings.DISPATCH_INSTANCES),
+      new Deployment(roles -> new CallbackVerticle(), Settings.DISPATCH_INSTANCES),
       new Deployment(roles -> new WorkerVerticle(), Settings.WORKER_INSTANCES))),
   PROGRESS(List.of(new Deployment(roles -> new ProgressVerticle(), Settings.PROGRESS_INSTANCES))),
   /**

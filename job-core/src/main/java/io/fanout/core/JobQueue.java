@@ -7,6 +7,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -92,12 +93,20 @@ public final class JobQueue {
    * whose submission is still under way, the call fails with {@link SubmissionInProgressException}.
    */
   public Future<Enqueued> enqueue(Job job, String idempotencyKey, long idempotencyTtlMs) {
+    return enqueue(job, Map.of(), idempotencyKey, idempotencyTtlMs);
+  }
+
+  /**
+   * The same, storing {@code options} in the job's hash beside its own fields: settings of the
+   * job that the queue and the workers need not know, such as its {@code callbackUrl}.
+   */
+  public Future<Enqueued> enqueue(Job job, Map<String, String> options, String idempotencyKey, long idempotencyTtlMs) {
     Future<Enqueued> claimed = idempotencyKey == null
         ? Future.succeededFuture(new Enqueued(job.id(), false))
         : claim(idempotencyKey, job.id(), idempotencyTtlMs, "");
     return claimed.compose(claim -> claim.duplicate()
         ? Future.succeededFuture(claim)
-        : store(job).map(claim));
+        : store(job, options).map(claim));
   }
 
   private Future<Enqueued> claim(String key, String jobId, long ttlMs, String staleHolder) {
@@ -126,14 +135,16 @@ public final class JobQueue {
   }
 
   /** The three steps of a submission: on the intake list, the job's hash, into the queue. */
-  private Future<Void> store(Job job) {
+  private Future<Void> store(Job job, Map<String, String> options) {
     return INTAKE.run(redis, List.of(RedisKeys.INTAKE, RedisKeys.ARRIVALS, RedisKeys.UPLOADS),
             List.of(job.id(), System.currentTimeMillis(), job.itemized() ? "1" : "0"))
         .compose(arrival -> {
           List<Object> args = new ArrayList<>();
           args.add(JobFields.ARRIVAL);
           args.add(arrival.toLong());
-          for (Map.Entry<String, String> field : job.toHash().entrySet()) {
+          Map<String, String> hash = new HashMap<>(options);
+          hash.putAll(job.toHash());
+          for (Map.Entry<String, String> field : hash.entrySet()) {
             args.add(field.getKey());
             args.add(field.getValue());
           }

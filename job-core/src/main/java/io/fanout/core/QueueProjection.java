@@ -42,7 +42,8 @@ final class QueueProjection {
   Future<Response> settle(String jobId, Marker marker, String unsettledMember) {
     Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
         .arg(JobFields.VERSION).arg(JobFields.STATUS).arg(JobFields.PRIORITY).arg(JobFields.ARRIVAL)
-        .arg(JobFields.RUN_AT).arg(JobFields.FINISHED_AT).arg(JobFields.STARTED_AT).arg(JobFields.ITEMIZED);
+        .arg(JobFields.RUN_AT).arg(JobFields.FINISHED_AT).arg(JobFields.STARTED_AT).arg(JobFields.ITEMIZED)
+        .arg(JobFields.CALLBACK_URL);
     return redis.send(read).compose(fields -> {
       List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
       if (fields.get(0) == null) {
@@ -54,6 +55,7 @@ final class QueueProjection {
         // Topics to delete once it ends: those the dispatcher made, or the staging topic of its upload.
         boolean mayHaveTopics = fields.get(6) != null || (fields.get(7) != null && "1".equals(fields.get(7).toString()));
         args.add(mayHaveTopics ? "1" : "0");
+        args.add(fields.get(8) != null ? "1" : "0");
       }
       return PROJECT.run(redis, KEYS, args, ack);
     });
@@ -64,7 +66,8 @@ final class QueueProjection {
         RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
         RedisKeys.FINISHED_TOPICS, RedisKeys.INTAKE, RedisKeys.UNSETTLED));
     keys.addAll(RedisKeys.statusIndexes());
-    keys.addAll(List.of(RedisKeys.UPLOADS, RedisKeys.STAGED, RedisKeys.STAGED_BYTES, RedisKeys.FINISHED_JOBS));
+    keys.addAll(List.of(RedisKeys.UPLOADS, RedisKeys.STAGED, RedisKeys.STAGED_BYTES, RedisKeys.FINISHED_JOBS,
+        RedisKeys.CALLBACKS_DUE, RedisKeys.CALLBACK_TRIES));
     return List.copyOf(keys);
   }
 }

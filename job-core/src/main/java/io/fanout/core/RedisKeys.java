@@ -92,6 +92,33 @@ public final class RedisKeys {
   /** The same tokens by their SHA-256, so a request's token is found in one read. */
   public static final String TOKENS_BY_HASH = "{auth}:tokens:by-hash";
 
+  /**
+   * Sorted set of the ids of ended jobs whose webhook is still to be delivered (score: when it is
+   * due, or when the lease of the process trying it runs out). project.lua adds a job when it
+   * takes in its end; see {@link CallbackOutbox}.
+   */
+  public static final String CALLBACKS_DUE = QUEUE + "callbacks:due";
+
+  /** Hash of job id to the process that holds the lease on delivering its webhook. */
+  public static final String CALLBACK_LEASES = QUEUE + "callbacks:leases";
+
+  /** Hash of job id to how many times its pending webhook was tried, for the backoff. */
+  public static final String CALLBACK_TRIES = QUEUE + "callbacks:tries";
+
+  private static final String SCHEDULES = "{schedules}:";
+
+  /**
+   * Hash of schedule id to its definition (JSON). Tag {@code {schedules}}: the definitions, the
+   * due set and the firing records are changed together by one script; see {@link ScheduleStore}.
+   */
+  public static final String SCHEDULE_DEFINITIONS = SCHEDULES + "definitions";
+
+  /** Sorted set of active schedule ids (score: the next firing's time, or a claim's lease deadline). */
+  public static final String SCHEDULES_DUE = SCHEDULES + "due";
+
+  /** Hash of schedule id to the time (epoch ms) of the firing it is due for. */
+  public static final String SCHEDULE_SLOTS = SCHEDULES + "slots";
+
   private static final String BY_STATUS = QUEUE + "jobs:status:";
   private static final String NODE = "{nodes}:node:";
 
@@ -149,10 +176,20 @@ public final class RedisKeys {
     return List.of(doneBits(jobId), failedBits(jobId), loggedBits(jobId), retries(jobId));
   }
 
+  /** The tries of a job's completion webhook, oldest first (JSON each). */
+  public static String callbackAttempts(String jobId) {
+    return job(jobId) + ":callbacks";
+  }
+
   /** Every key a job may have, for deleting the job. */
   public static List<String> jobKeys(String jobId) {
     return List.of(job(jobId), doneBits(jobId), failedBits(jobId), loggedBits(jobId), failures(jobId),
-        retries(jobId));
+        retries(jobId), callbackAttempts(jobId));
+  }
+
+  /** A schedule's recent firings: job ids by the time of the firing (epoch ms). */
+  public static String scheduleFirings(String scheduleId) {
+    return SCHEDULES + "firings:" + scheduleId;
   }
 
   public static String idempotency(String key) {

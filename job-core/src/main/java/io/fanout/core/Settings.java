@@ -96,6 +96,19 @@ public final class Settings {
   public static final String AUTH_TOKENS_FILE = "AUTH_TOKENS_FILE";
   public static final String PROGRESS_PUBLIC_URL = "PROGRESS_PUBLIC_URL";
   public static final String CLUSTER_SECRET = "CLUSTER_SECRET";
+  /** The key completion webhooks are signed with (HMAC-SHA256); never logged nor shown. */
+  public static final String CALLBACK_SECRET = "CALLBACK_SECRET";
+  /** Hosts a callbackUrl may name; empty: any host whose addresses are all public. */
+  public static final String CALLBACK_ALLOWED_HOSTS = "CALLBACK_ALLOWED_HOSTS";
+  /** How long after a job's end its webhook is still tried. */
+  public static final String CALLBACK_RETRY_MS = "CALLBACK_RETRY_MS";
+  /** The first pause between two tries of a webhook; it doubles each try, up to CALLBACK_BACKOFF_MAX_MS. */
+  public static final String CALLBACK_BACKOFF_MS = "CALLBACK_BACKOFF_MS";
+  public static final String CALLBACK_BACKOFF_MAX_MS = "CALLBACK_BACKOFF_MAX_MS";
+  public static final String CALLBACK_TIMEOUT_MS = "CALLBACK_TIMEOUT_MS";
+  /** How often each dispatcher process looks for webhooks and schedules that are due. */
+  public static final String CALLBACK_POLL_MS = "CALLBACK_POLL_MS";
+  public static final String SCHEDULE_POLL_MS = "SCHEDULE_POLL_MS";
 
   private final JsonObject values;
 

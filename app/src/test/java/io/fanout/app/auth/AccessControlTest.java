@@ -64,7 +64,8 @@ class AccessControlTest {
 
   static Stream<Arguments> readRoutes() {
     return Stream.of("/jobs", "/jobs?status=completed&type=compute", "/jobs/{id}", "/jobs/{id}/log/last",
-        "/jobs/{id}/log", "/jobs/{id}/failures", "/stats", "/cluster", "/me").map(Arguments::of);
+        "/jobs/{id}/log", "/jobs/{id}/failures", "/jobs/{id}/callbacks", "/schedules", "/stats", "/cluster", "/me")
+        .map(Arguments::of);
   }
 
   @ParameterizedTest(name = "GET {0}")
@@ -220,6 +221,33 @@ class AccessControlTest {
     assertThat(call(HttpMethod.DELETE, "/tokens/" + name, Tokens.ADMIN, null).statusCode()).isEqualTo(200);
     assertUnauthorized(call(HttpMethod.GET, "/jobs", carol, null));
     assertThat(call(HttpMethod.DELETE, "/tokens/" + name, Tokens.ADMIN, null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("schedules: a submitter makes them, only its owner or an admin changes them; refusals store nothing")
+  void schedulesNeedASubmitterAndTheOwner() {
+    // Paused: nothing of this test should fire on the shared Redis.
+    JsonObject request = new JsonObject().put("cron", "0 3 * * *").put("paused", true)
+        .put("template", new JsonObject().put("type", "count").put("count", 1));
+    long before = redis.send(Command.HLEN, RedisKeys.SCHEDULE_DEFINITIONS).toLong();
+    assertUnauthorized(call(HttpMethod.POST, "/schedules", null, request));
+    assertForbidden(call(HttpMethod.POST, "/schedules", Tokens.VIEWER, request));
+    assertThat(redis.send(Command.HLEN, RedisKeys.SCHEDULE_DEFINITIONS).toLong()).as("schedules stored").isEqualTo(before);
+
+    HttpResponse<Buffer> created = call(HttpMethod.POST, "/schedules", Tokens.ALICE, request);
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String path = "/schedules/" + created.bodyAsJsonObject().getString("id");
+    assertThat(created.bodyAsJsonObject().getString("createdBy")).isEqualTo("alice");
+    assertThat(call(HttpMethod.GET, path, Tokens.VIEWER, null).statusCode()).isEqualTo(200);
+    JsonObject resume = new JsonObject().put("paused", false);
+    assertUnauthorized(call(HttpMethod.PATCH, path, null, resume));
+    assertForbidden(call(HttpMethod.PATCH, path, Tokens.VIEWER, resume));
+    assertForbidden(call(HttpMethod.PATCH, path, Tokens.BOB, resume));
+    assertForbidden(call(HttpMethod.DELETE, path, Tokens.BOB, null));
+    assertThat(call(HttpMethod.GET, path, Tokens.VIEWER, null).bodyAsJsonObject().getBoolean("paused")).isTrue();
+    assertThat(call(HttpMethod.PATCH, path, Tokens.ALICE, new JsonObject().put("cron", "0 4 * * *")).statusCode())
+        .isEqualTo(200);
+    assertThat(call(HttpMethod.DELETE, path, Tokens.ADMIN, null).statusCode()).isEqualTo(204);
   }
 
   @Test

@@ -100,6 +100,23 @@ class OpenApiContractTest {
         .put("payload", new JsonObject().put("p", 1)));
     call("getFailures", HttpMethod.GET, "/jobs/" + failedJob + "/failures", null, 200);
     call("retryFailed", HttpMethod.POST, "/jobs/" + failedJob + "/retry-failed", null, 202);
+    call("getCallbacks", HttpMethod.GET, "/jobs/" + done + "/callbacks", null, 200);
+    call("getCallbacks", HttpMethod.GET, "/jobs/00000000-0000-4000-8000-000000000000/callbacks", null, 404);
+    // Paused: this test's Redis is shared with no dispatcher of its own, and nothing should fire.
+    JsonObject template = new JsonObject().put("type", "count").put("count", 1);
+    String schedule = call("createSchedule", HttpMethod.POST, "/schedules", new JsonObject().put("cron", "0 3 * * *")
+        .put("timeZone", "Europe/Paris").put("template", template).put("paused", true), 201)
+        .bodyAsJsonObject().getString("id");
+    call("createSchedule", HttpMethod.POST, "/schedules", new JsonObject().put("cron", "0 3 * *")
+        .put("template", template), 400);
+    call("listSchedules", HttpMethod.GET, "/schedules", null, 200);
+    call("getSchedule", HttpMethod.GET, "/schedules/" + schedule, null, 200);
+    call("getSchedule", HttpMethod.GET, "/schedules/no-such-schedule", null, 404);
+    call("patchSchedule", HttpMethod.PATCH, "/schedules/" + schedule, new JsonObject().put("cron", "0 4 * * *"), 200);
+    call("patchSchedule", HttpMethod.PATCH, "/schedules/" + schedule, new JsonObject().put("timeZone", "Nowhere"), 400);
+    call("patchSchedule", HttpMethod.PATCH, "/schedules/no-such-schedule", new JsonObject().put("paused", true), 404);
+    call("deleteSchedule", HttpMethod.DELETE, "/schedules/" + schedule, null, 204);
+    call("deleteSchedule", HttpMethod.DELETE, "/schedules/" + schedule, null, 404);
     call("pauseWorkers", HttpMethod.POST, "/workers/pause", null, 200);
     call("resumeWorkers", HttpMethod.POST, "/workers/resume", null, 200);
     call("getHealth", HttpMethod.GET, "/health", null, 200);
@@ -120,6 +137,8 @@ class OpenApiContractTest {
     call("pauseWorkers", HttpMethod.POST, "/workers/pause", null, 403);
     call("submitJob", HttpMethod.POST, "/jobs", new JsonObject().put("type", "count").put("count", 1), 403);
     call("listTokens", HttpMethod.GET, "/tokens", null, 403);
+    call("createSchedule", HttpMethod.POST, "/schedules", new JsonObject().put("cron", "0 3 * * *")
+        .put("template", template), 403);
 
     Set<String> documented = contract.getPaths().stream()
         .flatMap(path -> path.getOperations().stream())

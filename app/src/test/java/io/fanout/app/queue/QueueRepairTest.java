@@ -9,12 +9,14 @@ import io.fanout.core.Job;
 import io.fanout.core.JobQueue;
 import io.fanout.core.JobQueue.Admission;
 import io.fanout.core.JobState;
+import io.fanout.core.JobTemplate;
 import io.fanout.core.RedisKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,6 +125,30 @@ class QueueRepairTest {
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.RUNNING), id)).isNull();
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.COMPLETED), id)).isNotNull();
     assertThat(redis.send(Command.ZSCORE, RedisKeys.FINISHED_TOPICS, id)).as("its topics are due for deletion").isNotNull();
+  }
+
+  @Test
+  @DisplayName("a job with a callbackUrl whose end was not taken into the queue gets its webhook due from the sweep, once")
+  void endNotTakenInStillCallsBack() {
+    String id = UUID.randomUUID().toString();
+    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0);
+    Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null),
+        Map.of(JobTemplate.CALLBACK_URL, "https://hooks.example.com/fanout"), null, 60_000));
+    Await.result(queue.admit("dispatcher", 10, 5000));
+    assertThat(redis.send(Command.ZSCORE, RedisKeys.CALLBACKS_DUE, id)).as("due before the end").isNull();
+    // The end as complete.lua makes it; the worker dies before taking it into the queue.
+    redis.send(Command.HSET, RedisKeys.job(id), "status", "completed", "finishedAt", System.currentTimeMillis());
+    redis.send(Command.HINCRBY, RedisKeys.job(id), "version", 1);
+
+    Await.result(queue.repair(GRACE_MS));
+
+    assertThat(redis.send(Command.ZSCORE, RedisKeys.CALLBACKS_DUE, id)).as("webhook due").isNotNull();
+    // Delivered meanwhile (it leaves the outbox); a later projection of the same end adds nothing.
+    redis.send(Command.ZREM, RedisKeys.CALLBACKS_DUE, id);
+    redis.send(Command.ZADD, RedisKeys.ACTIVE, System.currentTimeMillis(), id);
+    Await.result(queue.repair(GRACE_MS));
+    assertThat(redis.send(Command.ZSCORE, RedisKeys.ACTIVE, id)).as("the end taken in again").isNull();
+    assertThat(redis.send(Command.ZSCORE, RedisKeys.CALLBACKS_DUE, id)).as("webhook due a second time").isNull();
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.SharedBackends;
+import io.fanout.app.testing.WebhookReceiver;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.RedisScript;
 import io.fanout.core.Settings;
@@ -61,6 +62,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RedisClusterTest {
   private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
   private static final int MASTERS = 3;
+  private static final String WEBHOOK_SECRET = "whsec-cluster";
 
   private static RedisNodes nodes;
   private static final List<RedisNodes.Node> masters = new ArrayList<>();
@@ -96,7 +98,12 @@ class RedisClusterTest {
     fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
         .put(Settings.REDIS_TYPE, "cluster")
         .put(Settings.REDIS_URL, clusterUrl)
-        .put(Settings.MAX_ACTIVE_JOBS, 1));
+        .put(Settings.MAX_ACTIVE_JOBS, 1)
+        .put(Settings.CALLBACK_SECRET, WEBHOOK_SECRET)
+        .put(Settings.CALLBACK_ALLOWED_HOSTS, "127.0.0.1")
+        .put(Settings.CALLBACK_BACKOFF_MS, 100)
+        .put(Settings.CALLBACK_POLL_MS, 100)
+        .put(Settings.SCHEDULE_POLL_MS, 100));
   }
 
   @AfterAll
@@ -228,6 +235,30 @@ class RedisClusterTest {
 
   @Test
   @Order(6)
+  @DisplayName("a webhook is retried and delivered, its tries kept on its job's shard, and a schedule fires, pauses and goes")
+  void webhooksAndSchedules() {
+    try (WebhookReceiver receiver = new WebhookReceiver(WEBHOOK_SECRET, n -> n == 1 ? 503 : 200)) {
+      String id = fanout.submit(count(2).put("callbackUrl", receiver.url()));
+      assertThat(receiver.awaitDelivered(JOB_TIMEOUT).signatureValid()).isTrue();
+      JsonObject callbacks = Await.until(() -> fanout.http().get("/jobs/" + id + "/callbacks").send()
+          .map(HttpResponse::bodyAsJsonObject), answer -> "delivered".equals(answer.getString("state")), JOB_TIMEOUT);
+      assertThat(callbacks.getJsonArray("attempts")).hasSize(2);
+      assertThat(holdersOf("job:{" + id + "}*")).as("shards holding the job's keys, its webhook's tries included")
+          .hasSize(1);
+    }
+    HttpResponse<Buffer> created = fanout.post("/schedules", new JsonObject().put("cron", "* * * * * *")
+        .put("template", count(1).put("delayMs", 3_600_000)));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String schedule = "/schedules/" + created.bodyAsJsonObject().getString("id");
+    Await.until(() -> fanout.http().get(schedule).send().map(r -> r.bodyAsJsonObject().getJsonArray("firings")),
+        firings -> !firings.isEmpty(), JOB_TIMEOUT);
+    assertThat(Await.result(fanout.http().patch(schedule).sendJsonObject(new JsonObject().put("paused", true)))
+        .statusCode()).isEqualTo(200);
+    assertThat(fanout.delete(schedule).statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  @Order(7)
   @DisplayName("every Lua script of Fanout has run on the cluster")
   void everyScriptRan() throws Exception {
     // A node that stops cleanly leaves the cluster list: the one script the jobs above do not run.

@@ -93,6 +93,16 @@ public final class RedisNodes implements AutoCloseable {
     return start(name, port, false, lines);
   }
 
+  /**
+   * A plain Redis of a test's own on a free port, without persistence, for tests that count what
+   * Redis holds and so must be alone in it; its URL.
+   */
+  public String standalone(String name) {
+    int port = FanoutUnderTest.freePort();
+    server(name, port, List.of("port " + port, "appendonly no"));
+    return "redis://127.0.0.1:" + port;
+  }
+
   /** Starts a sentinel on {@code port} with the given lines ({@code sentinel monitor ...}). */
   public Node sentinel(String name, int port, List<String> lines) {
     return start(name, port, true, lines);

@@ -10,11 +10,12 @@
 -- KEYS[6] lease owners, KEYS[7] versions, KEYS[8] all jobs, KEYS[9] finished topics,
 -- KEYS[10] intake, KEYS[11] unsettled changes, KEYS[12..16] status indexes: queued, running,
 -- completed, failed, cancelled, KEYS[17] uploads in flight, KEYS[18] staged bytes by job,
--- KEYS[19] staged bytes in all, KEYS[20] finished jobs
+-- KEYS[19] staged bytes in all, KEYS[20] finished jobs, KEYS[21] webhooks due, KEYS[22] webhook tries
 -- ARGV[1] job id, ARGV[2] marker: 'intake', 'unsettled' or 'none', ARGV[3] the unsettled member,
 -- ARGV[4] now (ms), ARGV[5] the job's version ('' when the job is gone), ARGV[6] status,
 -- ARGV[7] priority, ARGV[8] arrival, ARGV[9] run-at time (ms, 0 = now), ARGV[10] finished at (ms),
--- ARGV[11] '1' if the job may have topics (it started, or its items were uploaded)
+-- ARGV[11] '1' if the job may have topics (it started, or its items were uploaded),
+-- ARGV[12] '1' if the job has a callbackUrl
 -- Returns 'taken', 'stale' or 'gone'; an intake that the repair sweep removed first is an error.
 local id = ARGV[1]
 if ARGV[2] == 'intake' and redis.call('ZREM', KEYS[10], id) == 0 then
@@ -50,7 +51,8 @@ if not version then
   end
   return 'gone'
 end
-if version < tonumber(redis.call('HGET', KEYS[7], id) or '0') then
+local takenVersion = tonumber(redis.call('HGET', KEYS[7], id) or '0')
+if version < takenVersion then
   return 'stale'
 end
 
@@ -109,5 +111,11 @@ else
   end
   -- NX: a purge's score 0 stays (a retry run, queued, leaves the index and comes back with its end).
   redis.call('ZADD', KEYS[20], 'NX', ARGV[10], id)
+  -- The end's webhook is due now, once: a projection of the same version again (the repair
+  -- sweep after the worker's own) finds its version taken in already.
+  if ARGV[12] == '1' and version > takenVersion then
+    redis.call('ZADD', KEYS[21], ARGV[4], id)
+    redis.call('HDEL', KEYS[22], id)
+  end
 end
 return 'taken'

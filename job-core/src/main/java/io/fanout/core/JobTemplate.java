@@ -1,0 +1,50 @@
+package io.fanout.core;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A job as a schedule submits it at each firing: what {@code POST /jobs} takes, without a dataset
+ * (a schedule's definition lives in Redis, which never holds datasets) and without an idempotency
+ * key (each firing has its own).
+ *
+ * @param callbackUrl where each of its jobs' webhook goes, or null
+ */
+public record JobTemplate(Job.Spec spec, String callbackUrl) {
+  /** The job hash field that holds a job's webhook target; see {@link CallbackOutbox}. */
+  public static final String CALLBACK_URL = JobFields.CALLBACK_URL;
+
+  /** The fields a job with this template stores beside its own: its webhook target, if any. */
+  public Map<String, String> options() {
+    return callbackUrl == null ? Map.of() : Map.of(CALLBACK_URL, callbackUrl);
+  }
+
+  public Job jobAt(String jobId, Instant now, String submittedBy) {
+    return Job.accepted(jobId, spec, now, submittedBy);
+  }
+
+  /** The template in the shape {@code POST /jobs} takes, as the API shows it. */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject()
+        .put("type", spec.type())
+        .put("payload", spec.payload())
+        .put("count", spec.total())
+        .put("partitions", spec.partitions())
+        .put("priority", spec.priority())
+        .put("maxAttempts", spec.maxAttempts())
+        .put("delayMs", spec.delayMs());
+    if (callbackUrl != null) {
+      json.put(CALLBACK_URL, callbackUrl);
+    }
+    return json;
+  }
+
+  /** Reads what {@link #toJson} wrote; the API validated it when the schedule was made. */
+  public static JobTemplate fromJson(JsonObject json) {
+    Job.Spec spec = new Job.Spec(json.getString("type"), json.getJsonObject("payload", new JsonObject()),
+        json.getLong("count"), false, json.getInteger("partitions"), json.getInteger("priority"),
+        json.getInteger("maxAttempts"), json.getLong("delayMs", 0L));
+    return new JobTemplate(spec, json.getString(CALLBACK_URL));
+  }
+}

@@ -3,8 +3,10 @@ package io.fanout.api;
 import io.fanout.core.auth.AccessRole;
 import io.fanout.core.auth.Authenticator;
 import io.fanout.core.auth.Caller;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 
 /**
  * The API's gate: a route guarded by {@link #require} answers 401 to a request without a known
@@ -54,6 +56,17 @@ final class Access {
       throw new IllegalStateException("route " + ctx.normalizedPath() + " has no access check before it");
     }
     return caller;
+  }
+
+  /**
+   * What was found, if the caller may change it: a submitter what its own token made, an admin
+   * anything (else 403). {@code what} names it in the refusal, e.g. "job 1234".
+   */
+  static <T> Future<T> changeable(RoutingContext ctx, Future<T> found, Function<T, String> madeBy, String what) {
+    Caller caller = caller(ctx);
+    return found.compose(thing -> caller.mayChangeJobOf(madeBy.apply(thing))
+        ? Future.succeededFuture(thing)
+        : Future.failedFuture(forbidden(what + " was made by another token; only an admin may change it")));
   }
 
   static ApiError forbidden(String message) {

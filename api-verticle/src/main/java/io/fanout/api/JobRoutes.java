@@ -16,7 +16,6 @@ import io.fanout.core.NoSuchJobException;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
-import io.fanout.core.auth.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -284,13 +283,8 @@ final class JobRoutes {
         : Future.succeededFuture(job));
   }
 
-  /** The job, if the caller may change it: a submitter its own jobs, an admin any (else 403). */
   private Future<Job> changeable(RoutingContext ctx, String id) {
-    Caller caller = Access.caller(ctx);
-    return existing(id).compose(job -> caller.mayChangeJobOf(job.submittedBy())
-        ? Future.succeededFuture(job)
-        : Future.failedFuture(Access.forbidden("job " + id + " was submitted by another token; only an admin may"
-            + " change it")));
+    return Access.changeable(ctx, existing(id), Job::submittedBy, "job " + id);
   }
 
   /**

@@ -5,7 +5,6 @@ import io.fanout.core.CronSchedule.InvalidCronException;
 import io.fanout.core.JobTemplate;
 import io.fanout.core.Schedule;
 import io.fanout.core.ScheduleStore;
-import io.fanout.core.auth.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -126,13 +125,8 @@ final class ScheduleRoutes {
         : Future.succeededFuture(schedule));
   }
 
-  /** The schedule, if the caller may change it: a submitter its own, an admin any (else 403). */
   private Future<Schedule> changeable(RoutingContext ctx, String id) {
-    Caller caller = Access.caller(ctx);
-    return existing(id).compose(schedule -> caller.mayChangeJobOf(schedule.createdBy())
-        ? Future.succeededFuture(schedule)
-        : Future.failedFuture(Access.forbidden("schedule " + id + " was made by another token; only an admin may"
-            + " change it")));
+    return Access.changeable(ctx, existing(id), Schedule::createdBy, "schedule " + id);
   }
 
   private static ApiError missing(String id) {

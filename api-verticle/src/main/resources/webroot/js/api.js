@@ -43,6 +43,28 @@ export async function call(method, path, body) {
   };
 }
 
+/**
+ * A streamed answer saved whole, for the browser to hand to the user as a file; fetched with the
+ * session's token, which a plain link could not send.
+ * @returns {Promise<{ok: boolean, status: number, blob: ?Blob, error: ?{code, message, field}}>}
+ */
+export async function download(path, accept) {
+  let response;
+  try {
+    response = await fetch(path, { cache: 'no-store', headers: { ...session.headers(), Accept: accept } });
+  } catch (e) {
+    throw new Unreachable(`GET ${path}: ${e.message}`);
+  }
+  if (response.status === 401) {
+    onUnauthorized();
+  }
+  if (!response.ok) {
+    const json = await response.json().catch(() => null);
+    return { ok: false, status: response.status, blob: null, error: json?.error ?? null };
+  }
+  return { ok: true, status: response.status, blob: await response.blob(), error: null };
+}
+
 export const api = {
   submit: (job) => call('POST', '/jobs', job),
   job: (id) => call('GET', `/jobs/${encodeURIComponent(id)}`),
@@ -50,6 +72,8 @@ export const api = {
   callbacks: (id) => call('GET', `/jobs/${encodeURIComponent(id)}/callbacks`),
   failures: (id, from, limit) => call('GET', `/jobs/${encodeURIComponent(id)}/failures?from=${from}&limit=${limit}`),
   me: () => call('GET', '/me'),
+  results: (id, format) => download(`/jobs/${encodeURIComponent(id)}/results`,
+    format === 'csv' ? 'text/csv' : 'application/x-ndjson'),
   lastLog: (id) => call('GET', `/jobs/${encodeURIComponent(id)}/log/last`),
   log: (id, from, limit) => call('GET', `/jobs/${encodeURIComponent(id)}/log?from=${from}&limit=${limit}`),
   cancel: (id) => call('DELETE', `/jobs/${encodeURIComponent(id)}`),

@@ -1,6 +1,6 @@
 // One job on a page of its own (#/jobs/<id>): its card with progress, rate and ETA, the log
-// pager open, its timeline (created, started, finished), its failures, with Retry on the card, and
-// the tries of its completion webhook.
+// pager open, its timeline (created, started, finished), its results to download, its failures,
+// with Retry on the card, and the tries of its completion webhook.
 
 import { api, Unreachable } from './api.js';
 import { el, setText } from './dom.js';
@@ -16,6 +16,10 @@ export class JobPage {
     this.timeline = document.getElementById('job-timeline');
     this.failures = document.getElementById('job-failures');
     this.failuresNote = document.getElementById('job-failures-note');
+    this.resultsNote = document.getElementById('job-results-note');
+    for (const format of ['ndjson', 'csv']) {
+      document.getElementById(`job-results-${format}`).addEventListener('click', () => this.saveResults(format));
+    }
     this.callbacks = document.getElementById('job-callbacks');
     this.callbacksNote = document.getElementById('job-callbacks-note');
     this.board = new JobBoard(document.getElementById('job-page-card'), el('p'), feed, onApiReach,
@@ -31,6 +35,8 @@ export class JobPage {
     if (id == null) {
       return;
     }
+    delete this.resultsNote.dataset.lines;
+    setText(this.resultsNote, 'Every task\'s outcome in index order, while the job\'s log is kept.');
     const card = this.board.add(id, null, 'end');
     card.toggleLog();
     this.refresh();
@@ -60,6 +66,35 @@ export class JobPage {
         throw e;
       }
       this.onApiReach(false);
+    }
+  }
+
+  /** Fetches the job's results with the session's token and hands them to the browser as a file. */
+  async saveResults(format) {
+    const id = this.id;
+    setText(this.resultsNote, 'Fetching the results…');
+    try {
+      const answer = await api.results(id, format);
+      if (id !== this.id) {
+        return;
+      }
+      if (!answer.ok) {
+        setText(this.resultsNote, answer.error?.message ?? `The results could not be read (HTTP ${answer.status}).`);
+        return;
+      }
+      const text = await answer.blob.text();
+      const lines = text.split('\n').filter((line) => line.length > 0).length - (format === 'csv' ? 1 : 0);
+      const link = el('a', { href: URL.createObjectURL(answer.blob), download: `job-${id}-results.${format}` });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      this.resultsNote.dataset.lines = String(lines);
+      setText(this.resultsNote, `Saved ${lines} result${lines === 1 ? '' : 's'} as ${format === 'csv' ? 'CSV' : 'ndjson'}.`);
+    } catch (e) {
+      if (!(e instanceof Unreachable)) {
+        throw e;
+      }
+      this.onApiReach(false);
+      setText(this.resultsNote, 'The API cannot be reached.');
     }
   }
 

@@ -106,6 +106,14 @@ class DashboardTest {
     assertLiveToTheEnd(seen);
     assertThat(browser.find("#job-timeline [data-step=finished] dd").getText()).isNotEqualTo("–");
     assertThat(browser.find("#job-timeline [data-step=started] dd").getText()).isNotEqualTo("–");
+    for (String format : List.of("ndjson", "csv")) {
+      browser.script("document.getElementById('job-results-note').removeAttribute('data-lines');");
+      browser.find("#job-results-" + format).click();
+      browser.waitFor("the " + format + " results saved", driver -> browser.find("#job-results-note")
+          .getAttribute("data-lines") != null);
+      assertThat(browser.find("#job-results-note").getAttribute("data-lines")).as("results saved as " + format)
+          .isEqualTo(Integer.toString(TASKS));
+    }
     Await.result(fanout.http().delete("/jobs/" + waiting).bearerTokenAuthentication(Tokens.ADMIN).send());
   }
 

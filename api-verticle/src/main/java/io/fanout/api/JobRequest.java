@@ -2,6 +2,8 @@ package io.fanout.api;
 
 import io.fanout.core.Job;
 import io.fanout.core.Settings;
+import io.fanout.core.http.HostAllowList;
+import io.fanout.core.http.HttpTaskOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -31,11 +33,13 @@ final class JobRequest {
   private final Settings settings;
   private final List<String> taskTypes;
   private final List<String> singleTaskTypes;
+  private final HostAllowList httpHosts;
 
   JobRequest(Settings settings) {
     this.settings = settings;
     this.taskTypes = settings.list(Settings.TASK_TYPES);
     this.singleTaskTypes = settings.list(Settings.SINGLE_TASK_TYPES);
+    this.httpHosts = HostAllowList.of(settings.list(Settings.HTTP_TASK_ALLOWED_HOSTS));
   }
 
   /** A whole job in one JSON body. */
@@ -69,6 +73,9 @@ final class JobRequest {
     if (!(payload instanceof JsonObject)) {
       throw ApiError.invalid("payload", "payload must be a JSON object");
     }
+    if (HttpTaskOptions.TYPE.equals(type)) {
+      checkHttpOptions((JsonObject) payload);
+    }
     JsonArray items = itemsOf(body, type, itemsFollow);
     long total = items != null ? items.size()
         : itemsFollow || singleTaskTypes.contains(type) ? 1
@@ -79,6 +86,15 @@ final class JobRequest {
         (int) wholeNumber(body, "maxAttempts", DEFAULT_MAX_ATTEMPTS, 1, MAX_ATTEMPTS),
         wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)));
     return new Submission(spec, items, idempotencyKey(body));
+  }
+
+  /** An http job whose workers could not make its requests, or may not call its host, is refused here. */
+  private void checkHttpOptions(JsonObject payload) {
+    try {
+      HttpTaskOptions.of(payload, httpHosts);
+    } catch (HttpTaskOptions.Refused refused) {
+      throw ApiError.invalid(refused.field(), refused.getMessage());
+    }
   }
 
   /** Exactly one of count and items, except for one-task types (neither) and uploads (items follow). */

@@ -96,6 +96,8 @@ public final class Settings {
   public static final String AUTH_TOKENS_FILE = "AUTH_TOKENS_FILE";
   public static final String PROGRESS_PUBLIC_URL = "PROGRESS_PUBLIC_URL";
   public static final String CLUSTER_SECRET = "CLUSTER_SECRET";
+  public static final String HTTP_TASK_ALLOWED_HOSTS = "HTTP_TASK_ALLOWED_HOSTS";
+  public static final String HTTP_TASK_SECRETS = "HTTP_TASK_SECRETS";
 
   private final JsonObject values;
 

@@ -12,6 +12,7 @@ import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.fanout.core.TopicAdmin;
+import io.fanout.worker.http.HttpTaskHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -46,6 +47,7 @@ public class WorkerVerticle extends VerticleBase {
   private Redis redis;
   private LiveJobs liveJobs;
   private WorkerExecutor pool;
+  private HttpTaskHandler httpTasks;
   private ConsumerSession session;
   private RunnerHandoff handoff;
   private FetchThrottle throttle;
@@ -62,7 +64,8 @@ public class WorkerVerticle extends VerticleBase {
     pool = vertx.createSharedWorkerExecutor("fanout-tasks", settings.integer(Settings.WORKER_POOL));
     MeterRegistry registry = FanoutMeters.registry(settings);
     TaskMeters meters = new TaskMeters(registry);
-    TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover(), meters, workerId));
+    httpTasks = new HttpTaskHandler(vertx, redis, settings);
+    TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover().with(httpTasks), meters, workerId));
     OutcomeRecorder recorder = new OutcomeRecorder(vertx.eventBus(), store, liveJobs, workerId, meters);
     assembleConsumerSession(registry, runner, recorder);
     vertx.setPeriodic(FIGURES_MS, tick -> publishFigures());
@@ -108,6 +111,7 @@ public class WorkerVerticle extends VerticleBase {
     return session.stop().eventually(() -> {
       consumerMeters.close();
       producerMeters.close();
+      httpTasks.close();
       return Future.join(pool.close(), redis.close());
     });
   }

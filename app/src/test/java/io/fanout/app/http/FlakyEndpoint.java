@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * attempts per item, requests per second of arrival, and the headers it was sent.
  */
 final class FlakyEndpoint implements AutoCloseable {
-  static final long STALL_MS = 4000;
+  static final long STALL_MS = 8000;
 
   private final Vertx vertx;
   private final HttpServer server;

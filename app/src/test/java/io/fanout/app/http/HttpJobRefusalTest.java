@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,7 +79,7 @@ class HttpJobRefusalTest {
   @MethodSource("refusals")
   @DisplayName("refused, named, and not stored")
   void refused(Refusal refusal) {
-    Set<String> keysBefore = storedKeys();
+    Set<String> keysBefore = redis.storedKeys();
 
     HttpResponse<Buffer> response = api.post("/jobs",
         new JsonObject().put("type", "http").put("count", 3).put("payload", refusal.payload()));
@@ -90,7 +88,7 @@ class HttpJobRefusalTest {
     JsonObject error = response.bodyAsJsonObject().getJsonObject("error");
     assertThat(error.getString("code")).isEqualTo("invalid_field");
     assertThat(error.getString("field")).isEqualTo(refusal.field());
-    assertThat(storedKeys()).as("keys in Redis after the refusal").isEqualTo(keysBefore);
+    assertThat(redis.storedKeys()).as("keys in Redis after the refusal").isEqualTo(keysBefore);
   }
 
   @org.junit.jupiter.api.Test
@@ -104,10 +102,4 @@ class HttpJobRefusalTest {
     }
   }
 
-  /** The keys a request could have stored: all but the node registry, which the API node's heartbeat rewrites any time. */
-  private static Set<String> storedKeys() {
-    return redis.keys("*").stream()
-        .filter(key -> !key.equals(RedisKeys.NODES) && !key.startsWith(RedisKeys.node("")))
-        .collect(Collectors.toSet());
-  }
 }

@@ -2,6 +2,7 @@ package io.fanout.api;
 
 import io.fanout.core.Job;
 import io.fanout.core.Settings;
+import io.fanout.core.Topics;
 import io.fanout.core.http.HostAllowList;
 import io.fanout.core.http.HttpTaskOptions;
 import io.vertx.core.json.JsonArray;
@@ -21,7 +22,8 @@ final class JobRequest {
   static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
   private static final int DEFAULT_MAX_ATTEMPTS = 3;
   private static final Set<String> FIELDS = Set.of(
-      "type", "payload", "count", "items", "partitions", "priority", "delayMs", "maxAttempts", "idempotencyKey");
+      "type", "payload", "count", "items", "partitions", "priority", "delayMs", "maxAttempts", "idempotencyKey",
+      "resultsTopic");
 
   /**
    * A valid submission.
@@ -84,7 +86,7 @@ final class JobRequest {
         (int) wholeNumber(body, "partitions", settings.integer(Settings.TASK_PARTITIONS), 1, MAX_PARTITIONS),
         (int) wholeNumber(body, "priority", 0, MIN_PRIORITY, MAX_PRIORITY),
         (int) wholeNumber(body, "maxAttempts", DEFAULT_MAX_ATTEMPTS, 1, MAX_ATTEMPTS),
-        wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)));
+        wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)), resultsTopic(body));
     return new Submission(spec, items, idempotencyKey(body));
   }
 
@@ -131,6 +133,18 @@ final class JobRequest {
       throw ApiError.invalid("items", "too many items: " + items.size() + ", at most " + maxItems());
     }
     return items;
+  }
+
+  private static String resultsTopic(JsonObject body) {
+    if (!body.containsKey("resultsTopic")) {
+      return null;
+    }
+    String topic = requiredString(body, "resultsTopic");
+    String refusal = Topics.refusalOfResultsTopic(topic);
+    if (refusal != null) {
+      throw ApiError.invalid("resultsTopic", refusal);
+    }
+    return topic;
   }
 
   private static String idempotencyKey(JsonObject body) {

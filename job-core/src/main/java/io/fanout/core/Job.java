@@ -12,6 +12,7 @@ import java.util.Map;
  * @param itemized whether the tasks come from a dataset ({@code items}) rather than a count
  * @param runAt when a delayed job may start, or null for a job that may start at once
  * @param submittedBy the name of the token that submitted it, or null when authentication was off
+ * @param resultsTopic the user's Kafka topic that also gets each task's result, or null
  */
 public record Job(
     String id,
@@ -32,12 +33,13 @@ public record Job(
     Instant startedAt,
     Instant updatedAt,
     Instant finishedAt,
-    String submittedBy) {
+    String submittedBy,
+    String resultsTopic) {
 
   /** What a client asks for; the queue turns it into a stored job. */
   public record Spec(
       String type, JsonObject payload, long total, boolean itemized, int partitions, int priority, int maxAttempts,
-      long delayMs) {
+      long delayMs, String resultsTopic) {
 
     /**
      * A job gets no more partitions than tasks: an empty partition still costs the broker and a
@@ -51,7 +53,7 @@ public record Job(
 
     /** The same job with its total known, as when a streamed upload ends. */
     public Spec withTotal(long newTotal) {
-      return new Spec(type, payload, newTotal, itemized, partitions, priority, maxAttempts, delayMs);
+      return new Spec(type, payload, newTotal, itemized, partitions, priority, maxAttempts, delayMs, resultsTopic);
     }
   }
 
@@ -59,7 +61,8 @@ public record Job(
   public static Job accepted(String id, Spec spec, Instant now, String submittedBy) {
     Instant runAt = spec.delayMs() > 0 ? now.plusMillis(spec.delayMs()) : null;
     return new Job(id, spec.type(), JobState.QUEUED, spec.payload(), spec.total(), 0, 0, spec.itemized(),
-        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy);
+        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy,
+        spec.resultsTopic());
   }
 
   /** The fields written when the job is first stored; counters and timestamps move later in scripts. */
@@ -84,6 +87,9 @@ public record Job(
     if (submittedBy != null) {
       hash.put("submittedBy", submittedBy);
     }
+    if (resultsTopic != null) {
+      hash.put("resultsTopic", resultsTopic);
+    }
     return hash;
   }
 
@@ -107,7 +113,8 @@ public record Job(
         instant(hash.get("startedAt")),
         instant(hash.get("updatedAt")),
         instant(hash.get("finishedAt")),
-        hash.get("submittedBy"));
+        hash.get("submittedBy"),
+        hash.get("resultsTopic"));
   }
 
   /** The API's view: timestamps in ISO-8601, absent fields left out. */
@@ -131,6 +138,7 @@ public record Job(
     putIfPresent(json, "updatedAt", updatedAt);
     putIfPresent(json, "finishedAt", finishedAt);
     putIfPresent(json, "submittedBy", submittedBy);
+    putIfPresent(json, "resultsTopic", resultsTopic);
     return json;
   }
 

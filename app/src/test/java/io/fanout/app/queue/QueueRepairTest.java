@@ -162,7 +162,7 @@ class QueueRepairTest {
 
   private static String enqueue() {
     String id = UUID.randomUUID().toString();
-    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0);
+    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null);
     Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null), null, 60_000));
     return id;
   }

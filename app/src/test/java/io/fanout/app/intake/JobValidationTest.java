@@ -74,6 +74,12 @@ class JobValidationTest {
         post("no type", "{\"count\": 3}", 400, "invalid_field", "type"),
         post("type of the wrong JSON type", "{\"type\": 7, \"count\": 3}", 400, "invalid_field", "type"),
         post("an unknown task type", "{\"type\": \"mine-bitcoin\", \"count\": 3}", 400, "invalid_field", "type"),
+        post("a resultsTopic Kafka would refuse", "{\"type\": \"count\", \"count\": 3, \"resultsTopic\": \"my results\"}",
+            400, "invalid_field", "resultsTopic"),
+        post("a resultsTopic among Fanout's own topics", "{\"type\": \"count\", \"count\": 3, \"resultsTopic\": \"job.x.log\"}",
+            400, "invalid_field", "resultsTopic"),
+        post("a resultsTopic longer than Kafka allows", "{\"type\": \"count\", \"count\": 3, \"resultsTopic\": \""
+            + "r".repeat(250) + "\"}", 400, "invalid_field", "resultsTopic"),
         post("a payload that is not an object", "{\"type\": \"count\", \"count\": 3, \"payload\": \"x\"}", 400,
             "invalid_field", "payload"),
         post("neither count nor items", "{\"type\": \"count\"}", 400, "invalid_field", "count"),

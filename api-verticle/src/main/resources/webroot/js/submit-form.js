@@ -7,6 +7,13 @@ import { setText } from './dom.js';
 /** Types that are one task over the payload (SINGLE_TASK_TYPES on the server). */
 const SINGLE_TASK_TYPES = new Set(['compute']);
 
+/** What each type's payload looks like, shown in the empty payload box. */
+const PAYLOAD_EXAMPLES = {
+  http: '{"url": "https://api.partner.example/score", "concurrency": 64, "ratePerSecond": 200, "timeoutMs": 10000, '
+    + '"headers": {"Authorization": {"secret": "PARTNER_TOKEN"}}}',
+};
+const DEFAULT_PAYLOAD_EXAMPLE = '{"input": "hello"}';
+
 export class SubmitForm {
   constructor(form, errorLine, onAccepted) {
     this.form = form;
@@ -26,7 +33,9 @@ export class SubmitForm {
   }
 
   suggestWork() {
-    const single = SINGLE_TASK_TYPES.has(this.form.elements.type.value.trim());
+    const type = this.form.elements.type.value.trim();
+    this.form.elements.payload.placeholder = PAYLOAD_EXAMPLES[type] || DEFAULT_PAYLOAD_EXAMPLE;
+    const single = SINGLE_TASK_TYPES.has(type);
     if (single !== (this.work === 'single')) {
       this.form.elements.work.value = single ? 'single' : 'count';
       this.showWork();
@@ -111,7 +120,8 @@ export class SubmitForm {
 
   fail(field, message) {
     setText(this.errorLine, message);
-    const input = field && this.form.elements[field];
+    // An option inside the payload (payload.url, payload.headers.X) is shown at the payload box.
+    const input = field && this.form.elements[field.startsWith('payload.') ? 'payload' : field];
     if (input && input.setAttribute) {
       input.setAttribute('aria-invalid', 'true');
       input.focus();

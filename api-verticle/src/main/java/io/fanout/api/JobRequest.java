@@ -4,6 +4,9 @@ import io.fanout.core.CallbackTargets;
 import io.fanout.core.Job;
 import io.fanout.core.JobTemplate;
 import io.fanout.core.Settings;
+import io.fanout.core.Topics;
+import io.fanout.core.http.HostAllowList;
+import io.fanout.core.http.HttpTaskOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -22,7 +25,7 @@ final class JobRequest {
   private static final int DEFAULT_MAX_ATTEMPTS = 3;
   private static final Set<String> FIELDS = Set.of(
       "type", "payload", "count", "items", "partitions", "priority", "delayMs", "maxAttempts", "idempotencyKey",
-      JobTemplate.CALLBACK_URL);
+      JobTemplate.CALLBACK_URL, "resultsTopic");
 
   /**
    * A valid submission.
@@ -39,12 +42,14 @@ final class JobRequest {
   private final List<String> taskTypes;
   private final List<String> singleTaskTypes;
   private final CallbackTargets callbackTargets;
+  private final HostAllowList httpHosts;
 
   JobRequest(Settings settings) {
     this.settings = settings;
     this.callbackTargets = CallbackTargets.from(settings);
     this.taskTypes = settings.list(Settings.TASK_TYPES);
     this.singleTaskTypes = settings.list(Settings.SINGLE_TASK_TYPES);
+    this.httpHosts = HostAllowList.of(settings.list(Settings.HTTP_TASK_ALLOWED_HOSTS));
   }
 
   /** A whole job in one JSON body. */
@@ -102,6 +107,9 @@ final class JobRequest {
     if (!(payload instanceof JsonObject)) {
       throw ApiError.invalid("payload", "payload must be a JSON object");
     }
+    if (HttpTaskOptions.TYPE.equals(type)) {
+      checkHttpOptions((JsonObject) payload);
+    }
     JsonArray items = itemsOf(body, type, itemsFollow);
     long total = items != null ? items.size()
         : itemsFollow || singleTaskTypes.contains(type) ? 1
@@ -110,8 +118,17 @@ final class JobRequest {
         (int) wholeNumber(body, "partitions", settings.integer(Settings.TASK_PARTITIONS), 1, MAX_PARTITIONS),
         (int) wholeNumber(body, "priority", 0, MIN_PRIORITY, MAX_PRIORITY),
         (int) wholeNumber(body, "maxAttempts", DEFAULT_MAX_ATTEMPTS, 1, MAX_ATTEMPTS),
-        wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)));
+        wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)), resultsTopic(body));
     return new Submission(spec, items, idempotencyKey(body), callbackUrl(body));
+  }
+
+  /** An http job whose workers could not make its requests, or may not call its host, is refused here. */
+  private void checkHttpOptions(JsonObject payload) {
+    try {
+      HttpTaskOptions.of(payload, httpHosts);
+    } catch (HttpTaskOptions.Refused refused) {
+      throw ApiError.invalid(refused.field(), refused.getMessage());
+    }
   }
 
   /** Exactly one of count and items, except for one-task types (neither) and uploads (items follow). */
@@ -148,6 +165,18 @@ final class JobRequest {
       throw ApiError.invalid("items", "too many items: " + items.size() + ", at most " + maxItems());
     }
     return items;
+  }
+
+  private static String resultsTopic(JsonObject body) {
+    if (!body.containsKey("resultsTopic")) {
+      return null;
+    }
+    String topic = requiredString(body, "resultsTopic");
+    String refusal = Topics.refusalOfResultsTopic(topic);
+    if (refusal != null) {
+      throw ApiError.invalid("resultsTopic", refusal);
+    }
+    return topic;
   }
 
   private static String idempotencyKey(JsonObject body) {

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param runAt when a delayed job may start, or null for a job that may start at once
  * @param submittedBy the name of the token that submitted it, or null when authentication was off
  * @param generation how many times its failed tasks were run again: orders its progress across runs
+ * @param resultsTopic the user's Kafka topic that also gets each task's result, or null
  */
 public record Job(
     String id,
@@ -34,12 +35,13 @@ public record Job(
     Instant updatedAt,
     Instant finishedAt,
     String submittedBy,
-    long generation) {
+    long generation,
+    String resultsTopic) {
 
   /** What a client asks for; the queue turns it into a stored job. */
   public record Spec(
       String type, JsonObject payload, long total, boolean itemized, int partitions, int priority, int maxAttempts,
-      long delayMs) {
+      long delayMs, String resultsTopic) {
 
     /**
      * A job gets no more partitions than tasks: an empty partition still costs the broker and a
@@ -53,7 +55,7 @@ public record Job(
 
     /** The same job with its total known, as when a streamed upload ends. */
     public Spec withTotal(long newTotal) {
-      return new Spec(type, payload, newTotal, itemized, partitions, priority, maxAttempts, delayMs);
+      return new Spec(type, payload, newTotal, itemized, partitions, priority, maxAttempts, delayMs, resultsTopic);
     }
   }
 
@@ -61,7 +63,8 @@ public record Job(
   public static Job accepted(String id, Spec spec, Instant now, String submittedBy) {
     Instant runAt = spec.delayMs() > 0 ? now.plusMillis(spec.delayMs()) : null;
     return new Job(id, spec.type(), JobState.QUEUED, spec.payload(), spec.total(), 0, 0, spec.itemized(),
-        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy, 0);
+        spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy, 0,
+        spec.resultsTopic());
   }
 
   /** The fields written when the job is first stored; counters and timestamps move later in scripts. */
@@ -85,6 +88,9 @@ public record Job(
     }
     if (submittedBy != null) {
       hash.put(JobFields.SUBMITTED_BY, submittedBy);
+    }
+    if (resultsTopic != null) {
+      hash.put(JobFields.RESULTS_TOPIC, resultsTopic);
     }
     return hash;
   }
@@ -110,7 +116,9 @@ public record Job(
         instant(hash.get(JobFields.UPDATED_AT)),
         instant(hash.get(JobFields.FINISHED_AT)),
         hash.get(JobFields.SUBMITTED_BY),
-        Long.parseLong(hash.getOrDefault(JobFields.GENERATION, "0")));
+        Long.parseLong(hash.getOrDefault(JobFields.GENERATION, "0")),
+        hash.get(JobFields.RESULTS_TOPIC));
+
   }
 
   /** The API's view: timestamps in ISO-8601, absent fields left out. */
@@ -137,6 +145,7 @@ public record Job(
     putIfPresent(json, "updatedAt", updatedAt);
     putIfPresent(json, "finishedAt", finishedAt);
     putIfPresent(json, "submittedBy", submittedBy);
+    putIfPresent(json, JobFields.RESULTS_TOPIC, resultsTopic);
     return json;
   }
 

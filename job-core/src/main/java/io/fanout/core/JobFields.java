@@ -51,6 +51,8 @@ public final class JobFields {
   /** The job's last log record (JSON), kept so it outlives the log topic. */
   public static final String LAST_LOG = "lastLog";
 
+  /** The user's Kafka topic that also gets each task's result, if any. */
+  public static final String RESULTS_TOPIC = "resultsTopic";
   /** Where to POST the job's summary when it ends (a completion webhook), if anywhere. */
   public static final String CALLBACK_URL = "callbackUrl";
   /** The webhook's last try: pending, delivered or given up, for GET /jobs/<id>/callbacks. */
@@ -66,7 +68,7 @@ public final class JobFields {
   public static final Set<String> ALL = Set.of(ID, TYPE, PAYLOAD, TOTAL, ITEMIZED, PARTITIONS, PRIORITY,
       MAX_ATTEMPTS, SUBMITTED_BY, STATUS, DONE, FAILED, RESULT, ERROR, CREATED_AT, RUN_AT, STARTED_AT,
       UPDATED_AT, FINISHED_AT, VERSION, ARRIVAL, GENERATION, PRODUCED, RETRY_TOTAL, REDUCED, FINISHER, LAST_LOG,
-      CALLBACK_URL, CALLBACK_STATE, PROGRESS_SEQ, PROGRESS_AT, PROGRESS_COUNT, PROGRESS_RATE, PROGRESS_LAST_INDEX);
+      RESULTS_TOPIC, CALLBACK_URL, CALLBACK_STATE, PROGRESS_SEQ, PROGRESS_AT, PROGRESS_COUNT, PROGRESS_RATE, PROGRESS_LAST_INDEX);
 
   /** A script's header names the job hash's key: {@code KEYS[n] job hash}. */
   private static final Pattern JOB_HASH_KEY = Pattern.compile("KEYS\\[(\\d+)] job hash");

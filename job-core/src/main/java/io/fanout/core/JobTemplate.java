@@ -37,6 +37,9 @@ public record JobTemplate(Job.Spec spec, String callbackUrl) {
     if (callbackUrl != null) {
       json.put(CALLBACK_URL, callbackUrl);
     }
+    if (spec.resultsTopic() != null) {
+      json.put(JobFields.RESULTS_TOPIC, spec.resultsTopic());
+    }
     return json;
   }
 
@@ -44,7 +47,7 @@ public record JobTemplate(Job.Spec spec, String callbackUrl) {
   public static JobTemplate fromJson(JsonObject json) {
     Job.Spec spec = new Job.Spec(json.getString("type"), json.getJsonObject("payload", new JsonObject()),
         json.getLong("count"), false, json.getInteger("partitions"), json.getInteger("priority"),
-        json.getInteger("maxAttempts"), json.getLong("delayMs", 0L));
+        json.getInteger("maxAttempts"), json.getLong("delayMs", 0L), json.getString(JobFields.RESULTS_TOPIC));
     return new JobTemplate(spec, json.getString(CALLBACK_URL));
   }
 }

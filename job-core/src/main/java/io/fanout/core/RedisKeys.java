@@ -128,6 +128,11 @@ public final class RedisKeys {
     return "job:{" + jobId + "}";
   }
 
+  /** A counter of the {@code http} requests a job's workers made in one epoch second, for its rate limit. */
+  public static String httpRate(String jobId, long epochSecond) {
+    return job(jobId) + ":rate:" + epochSecond;
+  }
+
   /** One bit per task index, set by the task's first successful completion. */
   public static String doneBits(String jobId) {
     return job(jobId) + ":done";

@@ -109,6 +109,8 @@ public final class Settings {
   /** How often each dispatcher process looks for webhooks and schedules that are due. */
   public static final String CALLBACK_POLL_MS = "CALLBACK_POLL_MS";
   public static final String SCHEDULE_POLL_MS = "SCHEDULE_POLL_MS";
+  public static final String HTTP_TASK_ALLOWED_HOSTS = "HTTP_TASK_ALLOWED_HOSTS";
+  public static final String HTTP_TASK_SECRETS = "HTTP_TASK_SECRETS";
 
   private final JsonObject values;
 

@@ -10,8 +10,10 @@ import io.vertx.core.json.JsonObject;
  * job itself, so millions of records do not repeat it and no task is parsed twice.
  *
  * @param item the dataset item this task processes, or null for iteration jobs
+ * @param resultsTopic the job's topic for results ({@link Job#resultsTopic()}), or null
  */
-public record Task(String jobId, long index, long total, String type, int maxAttempts, JsonObject payload, Object item) {
+public record Task(String jobId, long index, long total, String type, int maxAttempts, JsonObject payload, Object item,
+    String resultsTopic) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -27,6 +29,6 @@ public record Task(String jobId, long index, long total, String type, int maxAtt
   /** The task with this index of the job, with its item given as JSON (null for an iteration job). */
   public static Task of(Job job, long index, String itemJson) {
     return new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(),
-        itemJson == null ? null : Json.decodeValue(itemJson));
+        itemJson == null ? null : Json.decodeValue(itemJson), job.resultsTopic());
   }
 }

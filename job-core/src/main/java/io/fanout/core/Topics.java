@@ -16,6 +16,8 @@ public final class Topics {
   public static final String DEAD_LETTERS = "jobs.dlq";
 
   private static final String PREFIX = "job.";
+  /** Kafka's own rule for a topic's name. */
+  private static final Pattern KAFKA_TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
   private Topics() {}
 
@@ -36,6 +38,20 @@ public final class Topics {
    */
   public static String items(String jobId) {
     return PREFIX + jobId + ".items";
+  }
+
+  /**
+   * Why a user's {@code resultsTopic} cannot be one, or null if it can: Kafka's name rules, and
+   * none of Fanout's own names ({@code job.*}, which the janitor deletes, and {@code jobs.*}).
+   */
+  public static String refusalOfResultsTopic(String topic) {
+    if (!KAFKA_TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      return "resultsTopic must be a Kafka topic name: 1 to 249 of a-z, A-Z, 0-9, '.', '_' and '-', not . or ..";
+    }
+    if (topic.startsWith(PREFIX) || topic.startsWith("jobs.") || topic.startsWith("__")) {
+      return "resultsTopic may not be one of Fanout's or Kafka's own topics (job.*, jobs.*, __*)";
+    }
+    return null;
   }
 
   /** Every topic a job may have, for deleting them. */

@@ -25,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Redis;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -137,7 +138,12 @@ public class DispatchVerticle extends VerticleBase {
   }
 
   private Future<Void> createTopics(Job job) {
-    return topicCreator.create(Map.of(Topics.tasks(job.id()), job.partitions(), Topics.log(job.id()), 1))
+    Map<String, Integer> topics = new HashMap<>(Map.of(Topics.tasks(job.id()), job.partitions(), Topics.log(job.id()), 1));
+    if (job.resultsTopic() != null) {
+      // The user's topic: made if it does not exist yet, never deleted by Fanout.
+      topics.put(job.resultsTopic(), job.partitions());
+    }
+    return topicCreator.create(topics)
         // Workers would find the topic at their next metadata refresh, each at its own moment;
         // told together, they join the rebalance that assigns it together and share it.
         .onSuccess(ready -> vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.topics(job.id()).toJson()));

@@ -9,9 +9,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *
  * @param addsToSum what the task adds to its job's reduced value, for types that sum; else null
  * @param finishedAt when the last attempt ended (epoch ms): the log record's {@code at}
+ * @param retryAfterMs for a failure, the least wait before another attempt, or {@link TaskFailure#NEVER}
  */
 record Outcome(ConsumerRecord<String, String> record, Task task, JsonObject result, String error, int attempts,
-    Double addsToSum, long finishedAt) {
+    Double addsToSum, long finishedAt, long retryAfterMs) {
+
+  Outcome(ConsumerRecord<String, String> record, Task task, JsonObject result, String error, int attempts,
+      Double addsToSum, long finishedAt) {
+    this(record, task, result, error, attempts, addsToSum, finishedAt, 0);
+  }
 
   /** What a record that is no task (not written by a dispatcher) comes to: nothing to count or log. */
   static Outcome notATask(ConsumerRecord<String, String> record) {
@@ -24,6 +30,11 @@ record Outcome(ConsumerRecord<String, String> record, Task task, JsonObject resu
 
   boolean succeeded() {
     return error == null;
+  }
+
+  /** Whether this failed attempt may be followed by another: the task's attempts are not used up, nor refused. */
+  boolean mayRetry() {
+    return isTask() && !succeeded() && retryAfterMs != TaskFailure.NEVER && attempts < task.maxAttempts();
   }
 
   /** What the failure list and the dead-letter topic keep of a task that failed for good. */

@@ -139,6 +139,12 @@ final class OutcomeRecorder {
     for (Outcome outcome : inScriptOrder) {
       ProducerRecord<String, String> logRecord = new ProducerRecord<>(log, LOG_PARTITION,
           Long.toString(outcome.task().index()), logRecords.of(outcome));
+      if (outcome.succeeded() && outcome.task().resultsTopic() != null) {
+        // In the same transaction as the log record, and only with it: the user's topic gets each result once.
+        records.add(List.of(logRecord, new ProducerRecord<>(outcome.task().resultsTopic(),
+            jobId + ":" + outcome.task().index(), String.valueOf(outcome.result()))));
+        continue;
+      }
       records.add(outcome.succeeded() ? List.of(logRecord) : List.of(logRecord,
           new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId, outcome.failureRecord(workerId).encode())));
     }

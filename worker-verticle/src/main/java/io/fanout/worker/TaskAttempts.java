@@ -2,6 +2,7 @@ package io.fanout.worker;
 
 import io.fanout.core.Job;
 import io.fanout.core.Task;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,11 +60,7 @@ final class TaskAttempts {
       LOG.warn("Record at offset {} of {} is not a task; skipped", record.offset(), record.topic());
       return Outcome.notATask(record);
     }
-    HandledType handled = handledTypes.get(task.type());
-    if (handled == null) {
-      handled = handledTypes.computeIfAbsent(task.type(),
-          type -> new HandledType(handlers.forType(type), meters.forType(type)));
-    }
+    HandledType handled = handled(task);
     long startedAt = System.nanoTime();
     if (handled.handler() == null) {
       return failed(record, task, "no handler for task type '" + task.type() + "' on " + workerId, attempt,
@@ -84,6 +81,46 @@ final class TaskAttempts {
       return failed(record, task, e.getClass().getSimpleName() + ": " + e.getMessage(), attempt, handled.meters(),
           startedAt);
     }
+  }
+
+  private HandledType handled(Task task) {
+    HandledType handled = handledTypes.get(task.type());
+    return handled != null ? handled : handledTypes.computeIfAbsent(task.type(),
+        type -> new HandledType(handlers.forType(type), meters.forType(type)));
+  }
+
+  /** Whether the task's type waits on I/O: it is {@link #start}ed, not run on a pool thread. */
+  boolean startsAsync(Task task) {
+    return task != null && handled(task).handler() instanceof AsyncTaskHandler;
+  }
+
+  /**
+   * Starts attempt number {@code attempt} of a task whose type {@link #startsAsync}; the future
+   * always succeeds, with the attempt's outcome.
+   */
+  Future<Outcome> start(ConsumerRecord<String, String> record, Task task, int attempt) {
+    HandledType handled = handled(task);
+    long startedAt = System.nanoTime();
+    Future<JsonObject> started;
+    try {
+      started = ((AsyncTaskHandler) handled.handler()).start(task);
+    } catch (RuntimeException e) {
+      started = Future.failedFuture(e);
+    }
+    return started.transform(done -> {
+      if (done.succeeded()) {
+        handled.meters().succeeded(System.nanoTime() - startedAt);
+        return Future.succeededFuture(
+            new Outcome(record, task, done.result(), null, attempt, null, System.currentTimeMillis()));
+      }
+      Throwable cause = done.cause();
+      long retryAfterMs = cause instanceof TaskFailure failure ? failure.retryAfterMs() : 0;
+      String error = cause instanceof TaskFailure ? cause.getMessage()
+          : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+      Outcome failed = failed(record, task, error, attempt, handled.meters(), startedAt);
+      return Future.succeededFuture(new Outcome(record, task, null, failed.error(), attempt, null, failed.finishedAt(),
+          retryAfterMs));
+    });
   }
 
   private static Outcome failed(ConsumerRecord<String, String> record, Task task, String error, int attempt,

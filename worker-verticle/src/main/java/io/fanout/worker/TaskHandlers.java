@@ -24,6 +24,15 @@ final class TaskHandlers {
     return new TaskHandlers(byType);
   }
 
+  /** These handlers and one made by the worker itself (a type that needs the worker's Vert.x, Redis or settings). */
+  TaskHandlers with(TaskHandler handler) {
+    Map<String, TaskHandler> more = new HashMap<>(byType);
+    if (more.putIfAbsent(handler.type(), handler) != null) {
+      throw new IllegalStateException("two handlers for task type '" + handler.type() + "'");
+    }
+    return new TaskHandlers(more);
+  }
+
   TaskHandler forType(String type) {
     return byType.get(type);
   }

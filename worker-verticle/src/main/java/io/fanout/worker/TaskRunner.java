@@ -1,6 +1,8 @@
 package io.fanout.worker;
 
 import io.fanout.core.Job;
+import io.fanout.core.Task;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.util.ArrayList;
@@ -78,9 +80,16 @@ final class TaskRunner {
             // What this thread ran for elsewhere goes back before it starts on something that may take long.
             report.before(item);
             long startedAt = System.nanoTime();
-            Outcome outcome = item.work().mayStart(item.record().offset())
-                ? attempts.attempt(item.record(), TaskAttempts.taskOf(item.job(), item.record()), 1)
-                : null;
+            Task task = TaskAttempts.taskOf(item.job(), item.record());
+            boolean mayStart = item.work().mayStart(item.record().offset());
+            if (mayStart && attempts.startsAsync(task)) {
+              // The task waits on I/O elsewhere: this thread goes on, the outcome settles when it comes.
+              Item started = item;
+              attempts.start(item.record(), task, 1)
+                  .onSuccess(done -> settleOrRetry(done, started.work(), started.settled()));
+              continue;
+            }
+            Outcome outcome = mayStart ? attempts.attempt(item.record(), task, 1) : null;
             if (mayRetry(outcome)) {
               Item failed = item;
               vertx.runOnContext(v -> retryLater(outcome, failed.work(), failed.settled()));
@@ -156,28 +165,46 @@ final class TaskRunner {
     }
   }
 
+  /** An outcome that came later, off the pool: recorded, or its task tried again after a wait. */
+  private void settleOrRetry(Outcome outcome, PartitionWork work, Settled settled) {
+    if (mayRetry(outcome)) {
+      retryLater(outcome, work, settled);
+    } else {
+      settled.settled(List.of(outcome.record()), Collections.singletonList(outcome));
+    }
+  }
+
   private void retryLater(Outcome failed, PartitionWork work, Settled settled) {
-    vertx.timer(backoffMs(failed.attempts()), TimeUnit.MILLISECONDS)
-        .compose(waited -> pool.<Outcome>executeBlocking(() -> {
-          Outcome next = work.mayStart(failed.record().offset())
-              ? attempts.attempt(failed.record(), failed.task(), failed.attempts() + 1)
-              : null;
-          if (mayRetry(next)) {
-            return next;
+    vertx.timer(retryDelayMs(failed), TimeUnit.MILLISECONDS)
+        .compose(waited -> attemptAgain(failed, work))
+        .onComplete(next -> {
+          if (next.succeeded() && mayRetry(next.result())) {
+            retryLater(next.result(), work, settled);
+          } else {
+            // Null when the partition was given up meanwhile: the task stays unrun for its next owner.
+            settled.settled(List.of(failed.record()), Collections.singletonList(next.succeeded() ? next.result() : null));
           }
-          settled.settled(List.of(failed.record()), Collections.singletonList(next));
-          return null;
-        }, false))
-        .onSuccess(next -> {
-          if (next != null) {
-            retryLater(next, work, settled);
-          }
-        })
-        .onFailure(notRun -> settled.settled(List.of(failed.record()), Collections.singletonList(null)));
+        });
+  }
+
+  /** The next attempt at a failed task, on the pool or started off it; null if it may no longer start. */
+  private Future<Outcome> attemptAgain(Outcome failed, PartitionWork work) {
+    if (!work.mayStart(failed.record().offset())) {
+      return Future.succeededFuture(null);
+    }
+    if (attempts.startsAsync(failed.task())) {
+      return attempts.start(failed.record(), failed.task(), failed.attempts() + 1);
+    }
+    return pool.executeBlocking(() -> attempts.attempt(failed.record(), failed.task(), failed.attempts() + 1), false);
   }
 
   private static boolean mayRetry(Outcome outcome) {
-    return outcome != null && outcome.isTask() && !outcome.succeeded() && outcome.attempts() < outcome.task().maxAttempts();
+    return outcome != null && outcome.mayRetry();
+  }
+
+  /** The backoff, or longer when the other side asked for a longer wait (HTTP's Retry-After). */
+  private long retryDelayMs(Outcome failed) {
+    return Math.max(backoffMs(failed.attempts()), failed.retryAfterMs());
   }
 
   /** Exponential in the attempts made so far, capped, with "equal jitter" so retries spread out. */

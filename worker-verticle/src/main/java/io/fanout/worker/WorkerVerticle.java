@@ -13,6 +13,7 @@ import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.fanout.core.TopicAdmin;
+import io.fanout.worker.http.HttpTaskHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -47,6 +48,7 @@ public class WorkerVerticle extends VerticleBase {
   private Redis redis;
   private LiveJobs liveJobs;
   private WorkerExecutor pool;
+  private HttpTaskHandler httpTasks;
   private ConsumerSession session;
   private RunnerHandoff handoff;
   private FetchThrottle throttle;
@@ -63,7 +65,8 @@ public class WorkerVerticle extends VerticleBase {
     pool = vertx.createSharedWorkerExecutor("fanout-tasks", settings.integer(Settings.WORKER_POOL));
     MeterRegistry registry = FanoutMeters.registry(settings);
     TaskMeters meters = new TaskMeters(registry);
-    TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover(), meters, workerId));
+    httpTasks = new HttpTaskHandler(vertx, redis, settings);
+    TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover().with(httpTasks), meters, workerId));
     OutcomeRecorder recorder = new OutcomeRecorder(vertx.eventBus(), store, liveJobs, workerId, meters);
     assembleConsumerSession(registry, runner, recorder);
     vertx.setPeriodic(FIGURES_MS, tick -> publishFigures());
@@ -109,6 +112,7 @@ public class WorkerVerticle extends VerticleBase {
     return session.stop().eventually(() -> {
       consumerMeters.close();
       producerMeters.close();
+      httpTasks.close();
       return Future.join(pool.close(), redis.close());
     });
   }

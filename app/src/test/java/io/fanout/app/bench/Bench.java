@@ -122,6 +122,7 @@ public final class Bench {
         scenario("e2e", () -> endToEnd(http, backends.bootstrapServers(), app.settings(), out));
         scenario("latency", () -> latency(http, backends, app));
         scenario("single", () -> singleTaskJobs(http, app));
+        scenario("http", () -> httpTasks(http, app));
       }
       scenario("dataset", () -> dataset(app, backends, data));
     }
@@ -174,7 +175,9 @@ public final class Bench {
         .put(Settings.REDIS_URL, redisUrl)
         .put(Settings.HTTP_PORT, Ports.free())
         .put(Settings.PROGRESS_PORT, Ports.free())
-        .put(Settings.DATA_DIR, data.resolve("fanout").toString());
+        .put(Settings.DATA_DIR, data.resolve("fanout").toString())
+        // Scenario http calls a no-op service on this machine.
+        .put(Settings.HTTP_TASK_ALLOWED_HOSTS, "127.0.0.1");
     if (!roles.isEmpty()) {
       overrides.put(Settings.ROLES, roles);
     }
@@ -576,6 +579,37 @@ public final class Bench {
         String.format("%.1f MB", result.redisPeakGrowth() / 1e6), String.format("the dataset is %.1f MB; the job's "
             + "done and logged bitmaps alone are %.2f MB", result.bytes() / 1e6, 2 * result.items() / 8 / 1e6),
         "metadata only: far below the dataset's size", result.redisPeakGrowth() < result.bytes() / 10));
+  }
+
+  private void httpTasks(FanoutHttp http, FanoutApp app) {
+    section("Scenario 8: http tasks against a local no-op service");
+    int concurrency = options.integer("--http-concurrency");
+    long count = options.integer("--http-count");
+    try (HttpTaskRate scenario = new HttpTaskRate()) {
+      List<HttpTaskRate.Result> jobs = new ArrayList<>();
+      List<HttpTaskRate.Result> plain = new ArrayList<>();
+      for (int run = 1; run <= options.integer("--runs"); run++) {
+        HttpTaskRate.Result job = scenario.job(http, count, concurrency, options.seconds("--job-timeout"));
+        HttpTaskRate.Result load = scenario.loadClient(clients, concurrency, options.integer("--http-load-seconds"));
+        note(String.format("run %d: http job of %,d tasks %s in %.1f s = %.0f tasks/s; plain client %,d requests in "
+            + "%.1f s = %.0f requests/s", run, count, job.status(), job.seconds(), job.rate(), load.requests(),
+            load.seconds(), load.rate()));
+        jobs.add(job);
+        plain.add(load);
+      }
+      double tasks = median(jobs, HttpTaskRate.Result::rate);
+      double requests = median(plain, HttpTaskRate.Result::rate);
+      boolean completed = jobs.stream().allMatch(job -> "completed".equals(job.status()));
+      figures.add(new Figure("http.tasks", "http tasks/s against a local no-op service", perSecond(tasks, "tasks"),
+          String.format("count job of %,d tasks, concurrency %d, WORKER_POOL %d, startedAt to finishedAt, median of "
+              + "%d: %s", count, concurrency, app.settings().integer(Settings.WORKER_POOL), jobs.size(),
+              spread(jobs, HttpTaskRate.Result::rate)), "—", completed ? null : Boolean.FALSE));
+      figures.add(Figure.reference("http.plain-client", "The same service from a plain load client",
+          perSecond(requests, "requests"), String.format("Vert.x HttpClient, %d requests in flight, keep-alive, "
+              + "%d s a run, median of %d: %s; Fanout reaches %.0f%% of it", concurrency,
+              options.integer("--http-load-seconds"), plain.size(), spread(plain, HttpTaskRate.Result::rate),
+              100 * tasks / requests)));
+    }
   }
 
   private void section(String title) {

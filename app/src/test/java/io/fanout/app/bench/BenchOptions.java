@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 
 /** The command line of bin/bench: sizes, repetitions and time limits, each with the default. */
 final class BenchOptions {
-  static final Set<String> SCENARIOS = Set.of("kafka", "e2e", "latency", "single", "dataset", "intake", "heap");
+  static final Set<String> SCENARIOS = Set.of("kafka", "e2e", "latency", "single", "http", "dataset", "intake",
+      "heap");
 
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
@@ -36,7 +37,11 @@ final class BenchOptions {
     DEFAULTS.put("--heap-timeout", "60");
     DEFAULTS.put("--dataset-items", "1000000");
     DEFAULTS.put("--dataset-timeout", "900");
-    DEFAULTS.put("--only", String.join(",", "kafka", "e2e", "latency", "single", "dataset", "intake", "heap"));
+    DEFAULTS.put("--http-count", "200000");
+    DEFAULTS.put("--http-concurrency", "256");
+    DEFAULTS.put("--http-load-seconds", "5");
+    DEFAULTS.put("--only", String.join(",", "kafka", "e2e", "latency", "single", "http", "dataset", "intake",
+        "heap"));
     DEFAULTS.put("--profile", "true");
     // embedded: every figure on the one embedded broker. replicated: the count throughput figure
     // alone, on a 3-node Kafka cluster of child JVMs (RF 3, min.insync.replicas 2), paired with that

@@ -6,14 +6,12 @@ import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.RedisProbe;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,6 +74,12 @@ class JobValidationTest {
         post("no type", "{\"count\": 3}", 400, "invalid_field", "type"),
         post("type of the wrong JSON type", "{\"type\": 7, \"count\": 3}", 400, "invalid_field", "type"),
         post("an unknown task type", "{\"type\": \"mine-bitcoin\", \"count\": 3}", 400, "invalid_field", "type"),
+        post("a resultsTopic Kafka would refuse", "{\"type\": \"count\", \"count\": 3, \"resultsTopic\": \"my results\"}",
+            400, "invalid_field", "resultsTopic"),
+        post("a resultsTopic among Fanout's own topics", "{\"type\": \"count\", \"count\": 3, \"resultsTopic\": \"job.x.log\"}",
+            400, "invalid_field", "resultsTopic"),
+        post("a resultsTopic longer than Kafka allows", "{\"type\": \"count\", \"count\": 3, \"resultsTopic\": \""
+            + "r".repeat(250) + "\"}", 400, "invalid_field", "resultsTopic"),
         post("a payload that is not an object", "{\"type\": \"count\", \"count\": 3, \"payload\": \"x\"}", 400,
             "invalid_field", "payload"),
         post("neither count nor items", "{\"type\": \"count\"}", 400, "invalid_field", "count"),
@@ -138,7 +142,7 @@ class JobValidationTest {
   @MethodSource("refusals")
   @DisplayName("refused, named, and not stored")
   void refused(Case refusal) {
-    Set<String> keysBefore = storedKeys();
+    Set<String> keysBefore = redis.storedKeys();
 
     HttpResponse<Buffer> response = send(refusal);
 
@@ -148,16 +152,10 @@ class JobValidationTest {
     assertThat(error.getString("code")).isEqualTo(refusal.code());
     assertThat(error.getString("message")).isNotBlank();
     assertThat(error.getString("field")).isEqualTo(refusal.field());
-    assertThat(storedKeys()).as("keys in Redis after the refusal").isEqualTo(keysBefore);
+    assertThat(redis.storedKeys()).as("keys in Redis after the refusal").isEqualTo(keysBefore);
     assertThat(redis.keys("upload:*")).as("staged items left behind").isEmpty();
   }
 
-  /** The keys a request could have stored: all but the node registry, which the API node's heartbeat rewrites any time. */
-  private static Set<String> storedKeys() {
-    return redis.keys("*").stream()
-        .filter(key -> !key.equals(RedisKeys.NODES) && !key.startsWith(RedisKeys.node("")))
-        .collect(Collectors.toSet());
-  }
 
   private static HttpResponse<Buffer> send(Case refusal) {
     var request = api.http().request(refusal.method(), refusal.path());

@@ -131,7 +131,7 @@ class QueueRepairTest {
   @DisplayName("a job with a callbackUrl whose end was not taken into the queue gets its webhook due from the sweep, once")
   void endNotTakenInStillCallsBack() {
     String id = UUID.randomUUID().toString();
-    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0);
+    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null);
     Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null),
         Map.of(JobTemplate.CALLBACK_URL, "https://hooks.example.com/fanout"), null, 60_000));
     Await.result(queue.admit("dispatcher", 10, 5000));
@@ -188,7 +188,7 @@ class QueueRepairTest {
 
   private static String enqueue() {
     String id = UUID.randomUUID().toString();
-    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0);
+    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null);
     Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null), null, 60_000));
     return id;
   }

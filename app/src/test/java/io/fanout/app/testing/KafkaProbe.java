@@ -71,11 +71,16 @@ public final class KafkaProbe implements AutoCloseable {
 
   /** Every committed record of partition 0 of the topic, read from the beginning (read_committed). */
   public List<KafkaConsumerRecord<String, String>> readAll(String topic) {
+    return readAll(topic, 0);
+  }
+
+  /** Every committed record of one partition of the topic, read from the beginning (read_committed). */
+  public List<KafkaConsumerRecord<String, String>> readAll(String topic, int partitionNumber) {
     Map<String, String> config = KafkaClients.consumer(app.settings(), "probe-reader", "unused");
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
     KafkaConsumer<String, String> consumer = KafkaConsumer.create(app.vertx(), config);
-    TopicPartition partition = new TopicPartition(topic, 0);
+    TopicPartition partition = new TopicPartition(topic, partitionNumber);
     List<KafkaConsumerRecord<String, String>> records = new ArrayList<>();
     try {
       Await.result(consumer.assign(partition));

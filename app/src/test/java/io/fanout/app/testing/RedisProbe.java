@@ -1,5 +1,6 @@
 package io.fanout.app.testing;
 
+import io.fanout.core.RedisKeys;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -7,6 +8,8 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** A plain Redis connection for tests to look at what Fanout stored, bypassing Fanout's code. */
 public final class RedisProbe implements AutoCloseable {
@@ -59,5 +62,12 @@ public final class RedisProbe implements AutoCloseable {
   @Override
   public void close() {
     redis.close();
+  }
+
+  /** The keys a request could have stored: all but the node registry, which a node's heartbeat rewrites any time. */
+  public Set<String> storedKeys() {
+    return keys("*").stream()
+        .filter(key -> !key.equals(RedisKeys.NODES) && !key.startsWith(RedisKeys.node("")))
+        .collect(Collectors.toSet());
   }
 }

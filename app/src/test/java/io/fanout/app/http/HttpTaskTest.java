@@ -1,0 +1,153 @@
+package io.fanout.app.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fanout.app.testing.Await;
+import io.fanout.app.testing.ChildFanout;
+import io.fanout.app.testing.FanoutUnderTest;
+import io.fanout.app.testing.KafkaProbe;
+import io.fanout.app.testing.SharedBackends;
+import io.fanout.core.Settings;
+import io.fanout.core.Topics;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The http task type against a real service that fails some requests. */
+@ExtendWith(SharedBackends.class)
+@DisplayName("http jobs POST each item to a service and keep its answer")
+class HttpTaskTest {
+  private static final int ITEMS = 50_000;
+  private static final int RATE_REDIS_DB = 15;
+  private static final int RATE = 200;
+  private static final int RATE_ITEMS = 2_400;
+
+  @Test
+  @DisplayName("a 50,000-item http job completes with every answer as its result; 500s, 429s and timeouts are "
+      + "retried, a 429's no sooner than its Retry-After")
+  void everyItemAnswered() {
+    try (FlakyEndpoint service = FlakyEndpoint.start();
+        FanoutUnderTest fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
+            .put(Settings.HTTP_TASK_ALLOWED_HOSTS, "127.0.0.1"))) {
+      JsonArray items = new JsonArray();
+      LongStream.range(0, ITEMS).forEach(items::add);
+      JsonObject job = fanout.runToEnd(new JsonObject().put("type", "http").put("items", items)
+          .put("payload", new JsonObject().put("url", service.url()).put("concurrency", 512).put("timeoutMs", 5000)),
+          Duration.ofMinutes(5));
+      assertThat(job.getString("status")).as(job.encode()).isEqualTo("completed");
+      assertThat(job.getLong("done")).isEqualTo(ITEMS);
+      assertThat(job.getLong("failed")).isZero();
+
+      HttpResponse<Buffer> results = Await.result(fanout.http().get("/jobs/" + job.getString("id") + "/results").send(),
+          Duration.ofMinutes(1));
+      String[] lines = results.bodyAsString().split("\n");
+      assertThat(lines).hasSize(ITEMS);
+      long retried = 0;
+      for (int n = 0; n < ITEMS; n++) {
+        JsonObject line = new JsonObject(lines[n]);
+        assertThat(line.getLong("index")).isEqualTo(n);
+        assertThat(line.getString("status")).as("task " + n).isEqualTo("done");
+        JsonObject result = line.getJsonObject("result");
+        assertThat(result.getInteger("status")).isEqualTo(200);
+        assertThat(result.getJsonObject("body").getLong("square")).as("answer to " + n).isEqualTo((long) n * n);
+        boolean failedFirst = FlakyEndpoint.failsWith500(n) || FlakyEndpoint.failsWith429(n) || FlakyEndpoint.stalls(n);
+        // A request can also time out when the machine is busy: an item may take more attempts, never fewer.
+        assertThat(line.getInteger("attempts")).as("attempts at task " + n).isGreaterThanOrEqualTo(failedFirst ? 2 : 1);
+        retried += line.getInteger("attempts") > 1 ? 1 : 0;
+      }
+      assertThat(retried).as("tasks tried more than once").isGreaterThanOrEqualTo(LongStream.range(0, ITEMS)
+          .filter(n -> FlakyEndpoint.failsWith500(n) || FlakyEndpoint.failsWith429(n) || FlakyEndpoint.stalls(n))
+          .count());
+      for (long n = 1; n < ITEMS; n += 103) {
+        long waited = service.secondAttemptAt.get(n) - service.firstAttemptAt.get(n);
+        assertThat(waited).as("wait after the 429 for item " + n + " (Retry-After: 1)").isGreaterThanOrEqualTo(1000);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("ratePerSecond=200 holds across 2 worker processes: the busiest second the service sees stays within "
+      + "10% of 200, and both workers made requests")
+  void rateHeldAcrossWorkers() throws Exception {
+    Map<String, String> workerSettings = Map.of(Settings.REDIS_URL, SharedBackends.redisUrl(RATE_REDIS_DB),
+        Settings.KAFKA_BOOTSTRAP_SERVERS, SharedBackends.bootstrapServers(),
+        Settings.HTTP_TASK_ALLOWED_HOSTS, "127.0.0.1");
+    try (FlakyEndpoint service = FlakyEndpoint.steady();
+        FanoutUnderTest api = FanoutUnderTest.onSharedBackends(new JsonObject().put(Settings.ROLES, "api")
+            .put(Settings.REDIS_URL, SharedBackends.redisUrl(RATE_REDIS_DB))
+            .put(Settings.HTTP_TASK_ALLOWED_HOSTS, "127.0.0.1"));
+        ChildFanout first = ChildFanout.start("http-rate-worker-1", List.of("-Xmx256m"), List.of("--roles", "worker"),
+            workerSettings);
+        ChildFanout second = ChildFanout.start("http-rate-worker-2", List.of("-Xmx256m"), List.of("--roles", "worker"),
+            workerSettings)) {
+      first.awaitLog("joined group", Duration.ofSeconds(60));
+      second.awaitLog("joined group", Duration.ofSeconds(60));
+      JsonArray items = new JsonArray();
+      LongStream.range(0, RATE_ITEMS).forEach(items::add);
+      String id = api.submit(new JsonObject().put("type", "http").put("items", items).put("payload",
+          new JsonObject().put("url", service.url()).put("ratePerSecond", RATE).put("concurrency", 100)));
+      JsonObject job = api.awaitFinal(id, Duration.ofMinutes(2));
+      assertThat(job.getString("status")).as(job.encode()).isEqualTo("completed");
+
+      TreeMap<Long, Long> perSecond = new TreeMap<>();
+      service.requestsPerSecond.forEach((second1, count) -> perSecond.put(second1, count.get()));
+      // The first and last seconds are partial: the job starts and ends within them.
+      perSecond.pollFirstEntry();
+      perSecond.pollLastEntry();
+      long busiest = perSecond.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+      assertThat(busiest).as("requests in the busiest whole second, per second: " + perSecond)
+          .isBetween((long) (RATE * 0.9), (long) (RATE * 1.1));
+      assertThat(perSecond.size()).as("whole seconds the job took at 200 a second").isGreaterThanOrEqualTo(9);
+      try (KafkaProbe kafka = new KafkaProbe(api.app())) {
+        Set<String> workers = kafka.readAll(Topics.log(id)).stream()
+            .map(record -> new JsonObject(record.value()).getString("worker")).filter(Objects::nonNull)
+            .collect(Collectors.toSet());
+        assertThat(workers).as("workers that ran the job's tasks").hasSize(2);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a header names a secret the worker holds and the job keeps only its name; a 4xx fails its task at "
+      + "once with the status and the start of the body")
+  void secretsAndClientErrors(@TempDir Path dir) throws Exception {
+    Path secrets = dir.resolve("secrets.json");
+    Files.writeString(secrets, new JsonObject().put("PARTNER_TOKEN", "Bearer s3cr3t-value").encode());
+    try (FlakyEndpoint service = FlakyEndpoint.steady();
+        FanoutUnderTest fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
+            .put(Settings.HTTP_TASK_ALLOWED_HOSTS, "127.0.0.1")
+            .put(Settings.HTTP_TASK_SECRETS, secrets.toString()))) {
+      JsonObject job = fanout.runToEnd(new JsonObject().put("type", "http").put("maxAttempts", 5)
+          .put("items", new JsonArray().add(7).add("not a number"))
+          .put("payload", new JsonObject().put("url", service.url())
+              .put("headers", new JsonObject().put("Authorization", new JsonObject().put("secret", "PARTNER_TOKEN")))),
+          Duration.ofMinutes(1));
+      assertThat(job.getLong("done")).isEqualTo(1);
+      assertThat(job.getLong("failed")).isEqualTo(1);
+      assertThat(job.encode()).as("the job as the API shows it").doesNotContain("s3cr3t");
+      assertThat(service.authorizations).containsOnly("Bearer s3cr3t-value");
+
+      String[] lines = fanout.get("/jobs/" + job.getString("id") + "/results").bodyAsString().split("\n");
+      JsonObject refused = new JsonObject(lines[1]);
+      assertThat(refused.getString("status")).isEqualTo("failed");
+      assertThat(refused.getInteger("attempts")).as("a 422 is not tried again").isEqualTo(1);
+      assertThat(refused.getString("error")).isEqualTo("HTTP 422: not a number: not a number");
+      assertThat(String.join("\n", lines)).doesNotContain("s3cr3t");
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package io.fanout.worker.http;
+
+import io.fanout.core.Settings;
+import io.fanout.core.Task;
+import io.fanout.core.http.HostAllowList;
+import io.fanout.core.http.HttpTaskOptions;
+import io.fanout.worker.AsyncTaskHandler;
+import io.fanout.worker.TaskFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.redis.client.Redis;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The {@code http} task type: each task POSTs its item (or, for a count job, its index and the
+ * job's payload) as JSON to the job's {@code payload.url}, and the response becomes its result.
+ * Requests are non-blocking ({@link WebClient}): a task waits for its turn, its rate slot and its
+ * response as a future, never on a thread. 5xx, 429, timeouts and connection errors are tried again
+ * (no sooner than {@code Retry-After}); any other status fails the task with the status and the
+ * start of the body. Redirects are not followed, so the host allow-list cannot be walked around.
+ */
+public final class HttpTaskHandler implements AsyncTaskHandler {
+  private static final int BODY_EXCERPT_CHARS = 200;
+  private static final int MAX_CONNECTIONS_PER_HOST = 2048;
+  private static final long MAX_RETRY_AFTER_MS = 3_600_000;
+  /** Jobs whose requests this worker keeps ready (options, headers, turn, rate); the least recent goes first. */
+  private static final int JOBS_KEPT = 1024;
+
+  /** What one job's requests share on this worker. {@code rate} is null when the job sets no rate. */
+  private record JobRequests(HttpTaskOptions options, Map<String, String> headers, ConcurrencyGate turns,
+      ClusterRateLimit rate) {}
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final WebClient client;
+  private final HostAllowList allowedHosts;
+  private final TaskSecrets secrets;
+  private final Map<String, JobRequests> jobs = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, JobRequests> eldest) {
+      return size() > JOBS_KEPT;
+    }
+  };
+
+  public HttpTaskHandler(Vertx vertx, Redis redis, Settings settings) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.client = WebClient.create(vertx,
+        new WebClientOptions().setFollowRedirects(false).setKeepAlive(true).setUserAgent("fanout-http-task"),
+        new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_HOST));
+    this.allowedHosts = HostAllowList.of(settings.list(Settings.HTTP_TASK_ALLOWED_HOSTS));
+    this.secrets = TaskSecrets.load(settings.optionalString(Settings.HTTP_TASK_SECRETS));
+  }
+
+  @Override
+  public String type() {
+    return HttpTaskOptions.TYPE;
+  }
+
+  @Override
+  public Future<JsonObject> start(Task task) {
+    JobRequests job;
+    try {
+      job = requestsOf(task);
+    } catch (TaskFailure refused) {
+      return Future.failedFuture(refused);
+    }
+    return job.turns().enter().compose(turn -> {
+      Future<Void> slot = job.rate() == null ? Future.succeededFuture() : job.rate().slot();
+      Future<JsonObject> posted = slot.compose(taken -> post(job, task));
+      posted.onComplete(done -> job.turns().leave());
+      return posted;
+    });
+  }
+
+  public void close() {
+    client.close();
+  }
+
+  private JobRequests requestsOf(Task task) throws TaskFailure {
+    synchronized (jobs) {
+      JobRequests known = jobs.get(task.jobId());
+      if (known != null) {
+        return known;
+      }
+    }
+    HttpTaskOptions options;
+    try {
+      // The API checked these on submission; this worker's own allow-list is checked again here.
+      options = HttpTaskOptions.of(task.payload(), allowedHosts);
+    } catch (HttpTaskOptions.Refused refused) {
+      throw TaskFailure.permanent(refused.getMessage());
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Map.Entry<String, HttpTaskOptions.HeaderValue> header : options.headers().entrySet()) {
+      String secret = header.getValue().secret();
+      String value = secret == null ? header.getValue().text() : secrets.valueOf(secret);
+      if (value == null) {
+        throw TaskFailure.permanent("header " + header.getKey() + " names secret " + secret
+            + ", which this worker does not hold (" + TaskSecrets.ENV_PREFIX + secret + " or HTTP_TASK_SECRETS)");
+      }
+      headers.put(header.getKey(), value);
+    }
+    JobRequests made = new JobRequests(options, headers, new ConcurrencyGate(options.concurrency()),
+        options.ratePerSecond() == 0 ? null : new ClusterRateLimit(vertx, redis, task.jobId(), options.ratePerSecond()));
+    synchronized (jobs) {
+      return jobs.computeIfAbsent(task.jobId(), id -> made);
+    }
+  }
+
+  private Future<JsonObject> post(JobRequests job, Task task) {
+    HttpRequest<Buffer> request = client.postAbs(job.options().url().toString()).timeout(job.options().timeoutMs());
+    job.headers().forEach(request::putHeader);
+    Object body = task.item() != null ? task.item() : HttpTaskOptions.bodyOfIteration(task.payload(), task.index());
+    return request.sendJson(body).transform(sent -> sent.succeeded()
+        ? outcomeOf(sent.result())
+        : Future.failedFuture(TaskFailure.retryAfter(failureOf(job, sent.cause()), 0)));
+  }
+
+  private static String failureOf(JobRequests job, Throwable cause) {
+    return cause instanceof TimeoutException
+        ? "no response from " + job.options().url().getHost() + " within " + job.options().timeoutMs() + " ms"
+        : "request to " + job.options().url().getHost() + " failed: " + cause;
+  }
+
+  private static Future<JsonObject> outcomeOf(HttpResponse<Buffer> response) {
+    int status = response.statusCode();
+    if (status >= 200 && status < 300) {
+      return Future.succeededFuture(new JsonObject().put("status", status).put("body", bodyOf(response.body())));
+    }
+    String failure = "HTTP " + status + ": " + excerpt(response.body());
+    if (status == 429 || status >= 500) {
+      return Future.failedFuture(TaskFailure.retryAfter(failure, retryAfterMs(response.getHeader("Retry-After"))));
+    }
+    return Future.failedFuture(TaskFailure.permanent(failure));
+  }
+
+  /** The body as JSON when it parses, else as text; null when there is none. */
+  private static Object bodyOf(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return null;
+    }
+    try {
+      return Json.decodeValue(body);
+    } catch (RuntimeException notJson) {
+      return body.toString();
+    }
+  }
+
+  private static String excerpt(Buffer body) {
+    if (body == null) {
+      return "(no body)";
+    }
+    String text = body.toString();
+    return text.length() <= BODY_EXCERPT_CHARS ? text : text.substring(0, BODY_EXCERPT_CHARS) + "...";
+  }
+
+  /** Retry-After as seconds or an HTTP date, in ms from now; 0 when absent or unreadable. */
+  static long retryAfterMs(String retryAfter) {
+    if (retryAfter == null || retryAfter.isBlank()) {
+      return 0;
+    }
+    long delayMs;
+    try {
+      delayMs = Long.parseLong(retryAfter.trim()) * 1000;
+    } catch (NumberFormatException notSeconds) {
+      try {
+        delayMs = ZonedDateTime.parse(retryAfter.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli()
+            - System.currentTimeMillis();
+      } catch (RuntimeException notADate) {
+        return 0;
+      }
+    }
+    return Math.max(0, Math.min(MAX_RETRY_AFTER_MS, delayMs));
+  }
+}

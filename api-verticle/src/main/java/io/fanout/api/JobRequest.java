@@ -2,6 +2,7 @@ package io.fanout.api;
 
 import io.fanout.core.CallbackTargets;
 import io.fanout.core.Job;
+import io.fanout.core.JobFields;
 import io.fanout.core.JobTemplate;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
@@ -25,16 +26,17 @@ final class JobRequest {
   private static final int DEFAULT_MAX_ATTEMPTS = 3;
   private static final Set<String> FIELDS = Set.of(
       "type", "payload", "count", "items", "partitions", "priority", "delayMs", "maxAttempts", "idempotencyKey",
-      JobTemplate.CALLBACK_URL, "resultsTopic");
+      JobTemplate.CALLBACK_URL, "resultsTopic", JobFields.RESULTS_RETENTION_MS);
 
   /**
    * A valid submission.
    *
    * @param items the dataset when it came in the body; null for count jobs and streamed uploads
    */
-  record Submission(Job.Spec spec, JsonArray items, String idempotencyKey, String callbackUrl) {
+  record Submission(Job.Spec spec, JsonArray items, String idempotencyKey, String callbackUrl,
+      Long resultsRetentionMs) {
     JobTemplate template() {
-      return new JobTemplate(spec, callbackUrl);
+      return new JobTemplate(spec, callbackUrl, resultsRetentionMs);
     }
   }
 
@@ -111,15 +113,18 @@ final class JobRequest {
       checkHttpOptions((JsonObject) payload);
     }
     JsonArray items = itemsOf(body, type, itemsFollow);
+    // An upload's total is known at its end (Spec.withTotal); 0 until then, so that its partitions
+    // are not capped to a total that is not known yet.
     long total = items != null ? items.size()
-        : itemsFollow || singleTaskTypes.contains(type) ? 1
+        : itemsFollow ? 0
+        : singleTaskTypes.contains(type) ? 1
         : wholeNumber(body, "count", 0, 1, settings.longValue(Settings.MAX_TASKS_PER_JOB));
     Job.Spec spec = new Job.Spec(type, (JsonObject) payload, total, items != null || itemsFollow,
         (int) wholeNumber(body, "partitions", settings.integer(Settings.TASK_PARTITIONS), 1, MAX_PARTITIONS),
         (int) wholeNumber(body, "priority", 0, MIN_PRIORITY, MAX_PRIORITY),
         (int) wholeNumber(body, "maxAttempts", DEFAULT_MAX_ATTEMPTS, 1, MAX_ATTEMPTS),
         wholeNumber(body, "delayMs", 0, 0, settings.longValue(Settings.MAX_DELAY_MS)), resultsTopic(body));
-    return new Submission(spec, items, idempotencyKey(body), callbackUrl(body));
+    return new Submission(spec, items, idempotencyKey(body), callbackUrl(body), resultsRetentionMs(body));
   }
 
   /** An http job whose workers could not make its requests, or may not call its host, is refused here. */
@@ -189,6 +194,13 @@ final class JobRequest {
           + " characters");
     }
     return key;
+  }
+
+  /** How long the job's results stay after it ends: at most as long as the job itself (JOB_RETENTION_MS). */
+  private Long resultsRetentionMs(JsonObject body) {
+    return body.containsKey(JobFields.RESULTS_RETENTION_MS)
+        ? wholeNumber(body, JobFields.RESULTS_RETENTION_MS, 0, 0, settings.longValue(Settings.JOB_RETENTION_MS))
+        : null;
   }
 
   /** A webhook target the operator allows ({@link CallbackTargets}), which can only be used with a secret to sign. */

@@ -157,7 +157,7 @@ final class NdjsonUpload {
       }
       upload.compose(opened -> opened.written()
               .compose(pushed -> jobs.accept(ctx, jobId,
-                  new JobTemplate(header.spec().withTotal(items), header.callbackUrl()), header.idempotencyKey(), opened)))
+                  new JobTemplate(header.spec().withTotal(items), header.callbackUrl(), header.resultsRetentionMs()), header.idempotencyKey(), opened)))
           .onFailure(this::fail);
     }
 

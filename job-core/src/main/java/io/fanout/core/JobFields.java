@@ -53,6 +53,8 @@ public final class JobFields {
 
   /** The user's Kafka topic that also gets each task's result, if any. */
   public static final String RESULTS_TOPIC = "resultsTopic";
+  /** How long its topics (its results) stay after it ends, when longer than TOPIC_RETENTION_MS. */
+  public static final String RESULTS_RETENTION_MS = "resultsRetentionMs";
   /** Where to POST the job's summary when it ends (a completion webhook), if anywhere. */
   public static final String CALLBACK_URL = "callbackUrl";
   /** The webhook's last try: pending, delivered or given up, for GET /jobs/<id>/callbacks. */
@@ -68,7 +70,7 @@ public final class JobFields {
   public static final Set<String> ALL = Set.of(ID, TYPE, PAYLOAD, TOTAL, ITEMIZED, PARTITIONS, PRIORITY,
       MAX_ATTEMPTS, SUBMITTED_BY, STATUS, DONE, FAILED, RESULT, ERROR, CREATED_AT, RUN_AT, STARTED_AT,
       UPDATED_AT, FINISHED_AT, VERSION, ARRIVAL, GENERATION, PRODUCED, RETRY_TOTAL, REDUCED, FINISHER, LAST_LOG,
-      RESULTS_TOPIC, CALLBACK_URL, CALLBACK_STATE, PROGRESS_SEQ, PROGRESS_AT, PROGRESS_COUNT, PROGRESS_RATE, PROGRESS_LAST_INDEX);
+      RESULTS_TOPIC, RESULTS_RETENTION_MS, CALLBACK_URL, CALLBACK_STATE, PROGRESS_SEQ, PROGRESS_AT, PROGRESS_COUNT, PROGRESS_RATE, PROGRESS_LAST_INDEX);
 
   /** A script's header names the job hash's key: {@code KEYS[n] job hash}. */
   private static final Pattern JOB_HASH_KEY = Pattern.compile("KEYS\\[(\\d+)] job hash");

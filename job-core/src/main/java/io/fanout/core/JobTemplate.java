@@ -2,6 +2,7 @@ package io.fanout.core;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -10,14 +11,23 @@ import java.util.Map;
  * key (each firing has its own).
  *
  * @param callbackUrl where each of its jobs' webhook goes, or null
+ * @param resultsRetentionMs how long each of its jobs' results (its log, with its other topics) stay
+ *     after it ends, when longer than {@code TOPIC_RETENTION_MS}; null for that default
  */
-public record JobTemplate(Job.Spec spec, String callbackUrl) {
+public record JobTemplate(Job.Spec spec, String callbackUrl, Long resultsRetentionMs) {
   /** The job hash field that holds a job's webhook target; see {@link CallbackOutbox}. */
   public static final String CALLBACK_URL = JobFields.CALLBACK_URL;
 
-  /** The fields a job with this template stores beside its own: its webhook target, if any. */
+  /** The fields a job with this template stores beside its own: its webhook target and results' retention, if any. */
   public Map<String, String> options() {
-    return callbackUrl == null ? Map.of() : Map.of(CALLBACK_URL, callbackUrl);
+    Map<String, String> options = new HashMap<>();
+    if (callbackUrl != null) {
+      options.put(CALLBACK_URL, callbackUrl);
+    }
+    if (resultsRetentionMs != null) {
+      options.put(JobFields.RESULTS_RETENTION_MS, Long.toString(resultsRetentionMs));
+    }
+    return Map.copyOf(options);
   }
 
   public Job jobAt(String jobId, Instant now, String submittedBy) {
@@ -40,6 +50,9 @@ public record JobTemplate(Job.Spec spec, String callbackUrl) {
     if (spec.resultsTopic() != null) {
       json.put(JobFields.RESULTS_TOPIC, spec.resultsTopic());
     }
+    if (resultsRetentionMs != null) {
+      json.put(JobFields.RESULTS_RETENTION_MS, resultsRetentionMs);
+    }
     return json;
   }
 
@@ -48,6 +61,6 @@ public record JobTemplate(Job.Spec spec, String callbackUrl) {
     Job.Spec spec = new Job.Spec(json.getString("type"), json.getJsonObject("payload", new JsonObject()),
         json.getLong("count"), false, json.getInteger("partitions"), json.getInteger("priority"),
         json.getInteger("maxAttempts"), json.getLong("delayMs", 0L), json.getString(JobFields.RESULTS_TOPIC));
-    return new JobTemplate(spec, json.getString(CALLBACK_URL));
+    return new JobTemplate(spec, json.getString(CALLBACK_URL), json.getLong(JobFields.RESULTS_RETENTION_MS));
   }
 }

@@ -1,5 +1,6 @@
 package io.fanout.worker;
 
+import io.fanout.core.JobFields;
 import io.fanout.core.JobRetention;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
@@ -81,8 +82,8 @@ final class TopicJanitor {
                 .arg("LIMIT").arg(0).arg(SWEEP_LIMIT),
             Request.cmd(Command.ZCARD).arg(RedisKeys.FINISHED_TOPICS),
             Request.cmd(Command.ZCARD).arg(RedisKeys.ACTIVE)))
-        .compose(replies -> {
-          Set<String> jobs = new LinkedHashSet<>(ids(replies.get(0)));
+        .compose(replies -> withoutKeptLonger(ids(replies.get(0))).compose(due -> {
+          Set<String> jobs = new LinkedHashSet<>(due);
           long topics = TOPICS_PER_JOB * (replies.get(1).toLong() + replies.get(2).toLong());
           long over = (topics - settings.longValue(Settings.TOPIC_BUDGET) + TOPICS_PER_JOB - 1) / TOPICS_PER_JOB;
           if (over <= jobs.size()) {
@@ -94,7 +95,40 @@ final class TopicJanitor {
                 jobs.addAll(ids(reply));
                 return List.copyOf(jobs);
               });
-        });
+        }));
+  }
+
+  /**
+   * The jobs due by TOPIC_RETENTION_MS but those that asked to keep their results longer
+   * ({@code resultsRetentionMs}): each of these is moved to the place in the finished-topics set
+   * where it falls due, so that it is not asked about at every sweep. The over-budget eviction
+   * below does not ask: disk comes first.
+   */
+  private Future<List<String>> withoutKeptLonger(List<String> jobIds) {
+    if (jobIds.isEmpty()) {
+      return Future.succeededFuture(jobIds);
+    }
+    // One read each rather than a batch: the job hashes lie on different shards of a Redis Cluster.
+    List<Future<Response>> reads = jobIds.stream().map(id -> redis.send(Request.cmd(Command.HMGET)
+        .arg(RedisKeys.job(id)).arg(JobFields.FINISHED_AT).arg(JobFields.RESULTS_RETENTION_MS))).toList();
+    return Future.all(reads).map(all -> reads.stream().map(Future::result).toList()).compose(replies -> {
+      List<String> due = new ArrayList<>();
+      List<Request> moves = new ArrayList<>();
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < jobIds.size(); i++) {
+        Response finishedAt = replies.get(i).get(0);
+        Response keptFor = replies.get(i).get(1);
+        long until = finishedAt == null || keptFor == null ? 0 : finishedAt.toLong() + keptFor.toLong();
+        if (until <= now) {
+          due.add(jobIds.get(i));
+        } else {
+          // Scored so that it is due, at the janitor's TOPIC_RETENTION_MS, when its own time is up.
+          moves.add(Request.cmd(Command.ZADD).arg(RedisKeys.FINISHED_TOPICS).arg("XX")
+              .arg(until - settings.longValue(Settings.TOPIC_RETENTION_MS)).arg(jobIds.get(i)));
+        }
+      }
+      return (moves.isEmpty() ? Future.succeededFuture() : redis.batch(moves)).map(due);
+    });
   }
 
   private Future<List<String>> clean(List<String> jobIds) {

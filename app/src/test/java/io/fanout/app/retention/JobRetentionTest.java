@@ -185,6 +185,40 @@ class JobRetentionTest {
     }
   }
 
+  @Test
+  @DisplayName("a job's resultsRetentionMs keeps its results past TOPIC_RETENTION_MS, and then they go; past "
+      + "JOB_RETENTION_MS it is refused")
+  void resultsKeptLonger(@TempDir Path dir) throws Exception {
+    long keptMs = 10_000;
+    try (RedisNodes nodes = new RedisNodes(dir);
+        FanoutUnderTest fanout = start(nodes, new JsonObject().put(Settings.TOPIC_RETENTION_MS, 300)
+            .put(Settings.JANITOR_INTERVAL_MS, 200));
+        KafkaProbe kafka = new KafkaProbe(fanout.app())) {
+      JsonObject job = new JsonObject().put("type", "sha256").put("items", new JsonArray().add("kept"));
+      String plain = fanout.runToEnd(job.copy(), Duration.ofMinutes(1)).getString("id");
+      JsonObject kept = fanout.runToEnd(job.copy().put("resultsRetentionMs", keptMs), Duration.ofMinutes(1));
+      String keptId = kept.getString("id");
+      long finishedAt = java.time.Instant.parse(kept.getString("finishedAt")).toEpochMilli();
+
+      Await.until(() -> Future.succeededFuture(kafka.topicsOf(plain)), Set::isEmpty, Duration.ofSeconds(30));
+      assertThat(System.currentTimeMillis()).as("this check runs before the kept job's time is up")
+          .isLessThan(finishedAt + keptMs);
+      assertThat(kafka.topicsOf(keptId)).as("the kept job's topics once the other's are gone").isNotEmpty();
+      HttpResponse<Buffer> results = fanout.get("/jobs/" + keptId + "/results");
+      assertThat(results.statusCode()).isEqualTo(200);
+      assertThat(results.bodyAsString().lines().count()).isEqualTo(1);
+
+      Await.until(() -> Future.succeededFuture(kafka.topicsOf(keptId)), Set::isEmpty, Duration.ofSeconds(30));
+      assertThat(System.currentTimeMillis()).as("its topics went once its own time was up")
+          .isGreaterThanOrEqualTo(finishedAt + keptMs);
+
+      HttpResponse<Buffer> refused = fanout.post("/jobs", job.copy().put("resultsRetentionMs",
+          fanout.app().settings().longValue(Settings.JOB_RETENTION_MS) + 1));
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("field")).isEqualTo("resultsRetentionMs");
+    }
+  }
+
   /** The keys but those Fanout keeps for itself (the janitor's lock comes and goes). */
   private static Set<String> jobKeys(RedisProbe redis) {
     Set<String> keys = new HashSet<>(redis.scan());

@@ -17,9 +17,10 @@ import java.util.Queue;
  * epoch second ({@code job:{id}:rate:<second>}). A worker takes the slots its waiting requests
  * need with one {@code INCRBY}; what the counter went past the rate is not granted, so the slots
  * granted in a second across the cluster never exceed the rate. The counter's value also places
- * each slot in its second: slot k of rate r is released {@code (k-1)/r} of the way through it, so
- * the requests of a second spread over it instead of leaving in a burst that, a little late, would
- * fall into the next second. Once a second's slots are gone, the worker asks again when the next
+ * each slot in its second: slot k of rate r is released {@code (k-1)/r} of the way through its
+ * first {@link #SPREAD_MS} ms, so the requests of a second spread over it instead of leaving in one
+ * burst, and one held up on its way (a GC pause, a busy event loop) still reaches the service
+ * within its second rather than crowding the next one. Once a second's slots are gone, the worker asks again when the next
  * one starts; slots of a second that ended before Redis answered, or before their turn came, are not
  * used. Both only err on the
  * slow side. Workers' clocks must agree (NTP) for their seconds to line up.
@@ -28,6 +29,8 @@ final class ClusterRateLimit {
   /** The counters outlive their second briefly, so a late worker's INCRBY still finds the count. */
   private static final long COUNTER_TTL_SECONDS = 5;
   private static final long REDIS_DOWN_RETRY_MS = 1000;
+  /** The part of each second its slots are spread over; the rest is headroom for requests held up. */
+  private static final long SPREAD_MS = 800;
 
   private final Vertx vertx;
   private final Redis redis;
@@ -101,7 +104,7 @@ final class ClusterRateLimit {
     long releaseFrom = -1;
     int due = 0;
     for (long slot = first; slot <= last; slot++) {
-      long releaseAt = Math.max(now, second * 1000 + (slot - 1) * 1000 / perSecond);
+      long releaseAt = Math.max(now, second * 1000 + (slot - 1) * SPREAD_MS / perSecond);
       if (releaseAt != releaseFrom && due > 0) {
         releaseAt(second, releaseFrom, due, now);
         due = 0;

@@ -40,6 +40,8 @@ final class TopicJanitor {
   private final String owner;
   private final JobRetention retention;
   private final StaleUploads staleUploads;
+  /** Whether this janitor's last sweep is still going; touched on the verticle's event loop only. */
+  private boolean sweeping;
 
   TopicJanitor(Vertx vertx, Redis redis, TopicAdmin admin, Settings settings, String owner, JobRetention retention,
       StaleUploads staleUploads) {
@@ -54,8 +56,17 @@ final class TopicJanitor {
 
   long start() {
     long interval = settings.longValue(Settings.JANITOR_INTERVAL_MS);
-    return vertx.setPeriodic(interval, tick -> sweep(interval)
-        .onFailure(failure -> LOG.warn("Topic sweep by {} failed: {}", owner, failure.toString())));
+    return vertx.setPeriodic(interval, tick -> {
+      // A sweep can outlast the interval (Kafka slow to delete, a big backlog): a second one
+      // started meanwhile would pick the same jobs, and pile-ups slow every sweep further.
+      if (sweeping) {
+        return;
+      }
+      sweeping = true;
+      sweep(interval)
+          .onFailure(failure -> LOG.warn("Topic sweep by {} failed: {}", owner, failure.toString()))
+          .onComplete(done -> sweeping = false);
+    });
   }
 
   /** Resolves with the ids of the jobs whose topics this sweep deleted (none if another janitor holds the lock). */

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -43,13 +44,16 @@ class JobRetentionTest {
   private static final Logger LOG = LoggerFactory.getLogger(JobRetentionTest.class);
   private static final int JOBS = 1000;
   private static final int SUBMIT_BATCH = 50;
+  /** Of the {@value #JOBS} jobs, these run to their end; the others are cancelled while they wait. */
+  private static final int RUN = 200;
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   /** Keys that belong to no job and stay while Fanout runs: counters, the janitor's lock, node heartbeats. */
   private static final Pattern FANOUT_OWN = Pattern.compile(
       "\\{queue}:(arrivals|staged-bytes|topics:janitor)|\\{nodes}:.*");
 
   @Test
-  @DisplayName("1,000 finished jobs, with retention shortened, leave no key behind and answer 404")
+  @DisplayName("1,000 finished jobs (200 completed, 800 cancelled while queued), with retention shortened, leave no "
+      + "key behind and answer 404")
   void thousandJobsLeaveNothing(@TempDir Path dir) throws Exception {
     try (RedisNodes nodes = new RedisNodes(dir)) {
       String redisUrl = ownRedis(nodes);
@@ -64,24 +68,27 @@ class JobRetentionTest {
         }
         // One dataset job among them, so that a staging topic and the staging ledger go too.
         ids.add(runner.submit(new JsonObject().put("type", "sha256").put("items", new JsonArray().add("a").add("b"))));
-        for (int from = 1; from < JOBS; from += SUBMIT_BATCH) {
-          List<Future<HttpResponse<Buffer>>> batch = IntStream.range(from, Math.min(JOBS, from + SUBMIT_BATCH))
-              .mapToObj(i -> runner.http().post("/jobs").sendJsonObject(new JsonObject().put("type", "compute")
-                  .put("payload", new JsonObject().put("input", "retained-" + i))))
-              .toList();
-          Await.result(Future.all(batch));
-          batch.forEach(response -> {
-            assertThat(response.result().statusCode()).isEqualTo(202);
-            ids.add(response.result().bodyAsJsonObject().getString("jobId"));
-          });
-        }
+        ids.addAll(submitAll(runner, 1, RUN, i -> new JsonObject().put("type", "compute")
+            .put("payload", new JsonObject().put("input", "retained-" + i))));
         Await.until(() -> Future.succeededFuture(runner.get("/stats").bodyAsJsonObject()),
-            stats -> stats.getLong("completed") == JOBS, Duration.ofMinutes(4));
+            stats -> stats.getLong("completed") == RUN, Duration.ofMinutes(4));
         try (RedisProbe redis = probe(runner)) {
           // The figure README quotes for a finished job's footprint: read it from this line of the output.
           LOG.info("Redis used_memory per finished one-task job, its topics still retained: {} B ({} jobs)",
-              (redis.usedMemory() - memoryBefore) / JOBS, JOBS);
+              (redis.usedMemory() - memoryBefore) / RUN, RUN);
         }
+        // The rest end cancelled while they wait to run: a job that never started must go as well,
+        // and running all 1,000 would take minutes of topic creation for nothing more.
+        List<String> waiting = submitAll(runner, RUN, JOBS, i -> new JsonObject().put("type", "compute")
+            .put("delayMs", 3_600_000).put("payload", new JsonObject().put("input", "retained-" + i)));
+        for (int from = 0; from < waiting.size(); from += SUBMIT_BATCH) {
+          List<Future<HttpResponse<Buffer>>> cancels = waiting.subList(from, Math.min(waiting.size(), from + SUBMIT_BATCH))
+              .stream().map(id -> runner.http().delete("/jobs/" + id).send()).toList();
+          Await.result(Future.all(cancels));
+          cancels.forEach(response -> assertThat(response.result().statusCode()).isEqualTo(200));
+        }
+        ids.addAll(waiting);
+        assertThat(runner.get("/stats").bodyAsJsonObject().getLong("cancelled")).isEqualTo(JOBS - RUN);
       }
       try (FanoutUnderTest fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
               .put(Settings.REDIS_URL, redisUrl).put(Settings.ROLES, "api,worker").put(Settings.WORKER_INSTANCES, 0)
@@ -217,6 +224,21 @@ class JobRetentionTest {
       assertThat(refused.statusCode()).isEqualTo(400);
       assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("field")).isEqualTo("resultsRetentionMs");
     }
+  }
+
+  /** Submits jobs {@code from} to {@code to} (exclusive) a batch at a time; their ids, in order. */
+  private static List<String> submitAll(FanoutUnderTest fanout, int from, int to, IntFunction<JsonObject> job) {
+    List<String> ids = new ArrayList<>();
+    for (int start = from; start < to; start += SUBMIT_BATCH) {
+      List<Future<HttpResponse<Buffer>>> batch = IntStream.range(start, Math.min(to, start + SUBMIT_BATCH))
+          .mapToObj(i -> fanout.http().post("/jobs").sendJsonObject(job.apply(i))).toList();
+      Await.result(Future.all(batch));
+      batch.forEach(response -> {
+        assertThat(response.result().statusCode()).isEqualTo(202);
+        ids.add(response.result().bodyAsJsonObject().getString("jobId"));
+      });
+    }
+    return ids;
   }
 
   /** The keys but those Fanout keeps for itself (the janitor's lock comes and goes). */

@@ -12,16 +12,12 @@ import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -48,7 +44,7 @@ class WorkerCrashTest {
       // Killed once it holds part of the job and has committed some of it: the survivor alone can
       // make the job progress, so progress does not show that the doomed worker did any work.
       doomed.awaitLog(Topics.tasks(id), Duration.ofSeconds(60));
-      String doomedWorker = workerIdIn(doomed);
+      String doomedWorker = doomed.workerId();
       try (KafkaProbe kafka = new KafkaProbe(survivor.app())) {
         Await.until(() -> Future.succeededFuture(kafka.readAll(Topics.log(id)).stream().map(WorkerCrashTest::workerOf)
             .anyMatch(doomedWorker::equals)), logged -> logged, Duration.ofSeconds(120));
@@ -88,10 +84,4 @@ class WorkerCrashTest {
     return new JsonObject(record.value()).getString("worker");
   }
 
-  /** The id of the worker verticle a child process runs, from the line it logs when it joins the group. */
-  private static String workerIdIn(ChildFanout child) throws IOException {
-    Matcher joined = Pattern.compile("Worker (worker-[0-9a-f-]+) joined group").matcher(Files.readString(child.log()));
-    assertThat(joined.find()).as("the child's worker joined the group").isTrue();
-    return joined.group(1);
-  }
 }

@@ -139,6 +139,11 @@ class ReplicatedKafkaTest {
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(jobId)).toLong()).as("tasks with their bit set")
         .isEqualTo(TASKS);
     assertThat(timeline.doneWentDown()).as("done went down at some point").isFalse();
+    // Redis says completed once the last task is counted; its log record commits in that round's
+    // Kafka transaction just after, which a dead broker can hold up for seconds. The logged marks
+    // are set once it has committed: the log is read after them.
+    Await.until(() -> Future.succeededFuture(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(jobId)).toLong()),
+        marked -> marked == TASKS, Duration.ofMinutes(2));
     Set<Long> logged = new HashSet<>();
     long taskRecords = 0;
     try (KafkaProbe probe = new KafkaProbe(fanout.app())) {

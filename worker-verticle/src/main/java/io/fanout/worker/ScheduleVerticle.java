@@ -89,9 +89,21 @@ public class ScheduleVerticle extends VerticleBase {
     Instant now = Instant.now();
     Instant slot = Instant.ofEpochMilli(due.slot());
     // The latest firing due by now: the claimed one, or a later one when several were missed.
-    Instant firedFor = times.latestAtOrBefore(now).filter(latest -> latest.isAfter(slot)).orElse(slot);
-    Optional<Instant> next = times.nextAfter(now);
-    String key = "schedule:" + schedule.id() + ":" + firedFor.toEpochMilli();
+    Instant latest = times.latestAtOrBefore(now).filter(missed -> missed.isAfter(slot)).orElse(slot);
+    if (latest.equals(slot)) {
+      return fire(schedule, due, slot, times.nextAfter(now));
+    }
+    // A claimer that died after submitting the claimed firing's job, before recording it: that
+    // firing is finished first (same key, same job), and the latest missed one is due right after.
+    return schedules.submitted(schedule.id(), due.slot()).compose(begun -> begun
+        ? fire(schedule, due, slot, Optional.of(latest)).mapEmpty()
+        : fire(schedule, due, latest, times.nextAfter(now)).mapEmpty());
+  }
+
+  private Future<?> fire(Schedule schedule, Due due, Instant firedFor, Optional<Instant> next) {
+    Instant now = Instant.now();
+    Instant slot = Instant.ofEpochMilli(due.slot());
+    String key = ScheduleStore.firingKey(schedule.id(), firedFor.toEpochMilli());
     return queue.enqueue(schedule.template().jobAt(JobId.next(), now, schedule.createdBy()),
             schedule.template().options(), key, FIRING_KEY_TTL_MS)
         .compose(enqueued -> {

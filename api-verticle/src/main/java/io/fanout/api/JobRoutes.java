@@ -96,7 +96,7 @@ final class JobRoutes {
    */
   Future<Void> accept(RoutingContext ctx, String jobId, JobTemplate template, String idempotencyKey,
       DatasetStaging.Upload upload) {
-    Job job = template.jobAt(jobId, Instant.now(), Access.caller(ctx).name());
+    Job job = template.jobAt(jobId, Instant.now(), Access.caller(ctx).name(), settings.longValue(Settings.SMALL_JOB_TASKS));
     return queue.enqueue(job, template.options(), idempotencyKey, settings.longValue(Settings.IDEMPOTENCY_TTL_MS))
         .compose(enqueued -> {
           if (enqueued.duplicate()) {

@@ -73,8 +73,12 @@ final class KafkaHealth {
         : KafkaFutures.on(context, admin.describeTopics(topics).allTopicNames()).map(PartitionLeaders::missing);
   }
 
+  /** The running jobs' topics that exist, and the express lane's, which every small job needs. */
   private static List<String> topicsOf(List<String> jobIds, Set<String> existing) {
     List<String> topics = new ArrayList<>();
+    if (existing.contains(Topics.EXPRESS_TASKS)) {
+      topics.add(Topics.EXPRESS_TASKS);
+    }
     for (String jobId : jobIds) {
       for (String topic : List.of(Topics.tasks(jobId), Topics.log(jobId))) {
         if (existing.contains(topic)) {
@@ -85,12 +89,17 @@ final class KafkaHealth {
     return topics;
   }
 
-  /** One entry per job: {@code {"jobId", "leaderless": {"topic": [partitions]}}}. */
+  /**
+   * One entry per job: {@code {"jobId", "leaderless": {"topic": [partitions]}}}; the express lane,
+   * which holds up every small job, is the entry {@code {"lane": "express", "leaderless": ...}}.
+   */
   private static JsonArray stalledJobs(Map<String, List<Integer>> leaderless) {
     Map<String, JsonObject> byJob = new TreeMap<>();
     leaderless.forEach((topic, partitions) -> {
-      String jobId = Topics.jobIdOf(topic);
-      byJob.computeIfAbsent(jobId, id -> new JsonObject().put("jobId", id).put("leaderless", new JsonObject()))
+      boolean express = Topics.isExpress(topic);
+      String jobId = express ? "" : Topics.jobIdOf(topic);
+      byJob.computeIfAbsent(jobId, id -> new JsonObject().put(express ? "lane" : "jobId", express ? "express" : id)
+              .put("leaderless", new JsonObject()))
           .getJsonObject("leaderless").put(topic, new JsonArray(partitions));
     });
     return new JsonArray(new ArrayList<>(byJob.values()));

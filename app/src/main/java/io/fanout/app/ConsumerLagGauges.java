@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -26,8 +27,11 @@ import org.apache.kafka.common.TopicPartition;
  * offsets of {@code job.<id>.tasks} minus the group's committed offsets, both asked of the admin
  * client ({@code KafkaConsumer.committed} hangs with the client versions Fanout runs). A job's
  * gauge appears when it runs and goes when it stops, so finished jobs leave no series behind.
+ * Small jobs share the express topic: its lag is one series, {@code job_id="express"}.
  */
 final class ConsumerLagGauges {
+  private static final String EXPRESS_SERIES = "express";
+
   private final Context context;
   private final Admin admin;
   private final JobQueue queue;
@@ -52,7 +56,8 @@ final class ConsumerLagGauges {
         .compose(both -> {
           Set<String> existing = both.resultAt(1);
           // A job admitted a moment ago may not have its topic yet.
-          List<String> topics = both.<List<String>>resultAt(0).stream().map(Topics::tasks)
+          List<String> topics = Stream.concat(Stream.of(Topics.EXPRESS_TASKS),
+                  both.<List<String>>resultAt(0).stream().map(Topics::tasks))
               .filter(existing::contains).toList();
           return topics.isEmpty() ? Future.succeededFuture(Map.<String, Long>of()) : lagOf(topics);
         })
@@ -80,7 +85,8 @@ final class ConsumerLagGauges {
         OffsetAndMetadata at = done.get(partition);
         // Nothing committed yet: the group starts from the beginning (auto.offset.reset=earliest).
         long behind = Math.max(0, end.offset() - (at == null ? 0 : at.offset()));
-        lag.merge(Topics.jobIdOfTasks(partition.topic()), behind, Long::sum);
+        String topic = partition.topic();
+        lag.merge(Topics.isExpress(topic) ? EXPRESS_SERIES : Topics.jobIdOfTasks(topic), behind, Long::sum);
       });
       return lag;
     });

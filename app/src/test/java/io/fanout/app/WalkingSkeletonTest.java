@@ -78,24 +78,30 @@ class WalkingSkeletonTest {
   }
 
   @Test
-  @DisplayName("dispatch creates the job's tasks and log topics, with the partitions asked for, at most one per task")
+  @DisplayName("dispatch creates a big job's tasks and log topics, with the partitions asked for; a small job gets "
+      + "its log topic only, its tasks going through the express topic")
   void dispatchCreatesTopics() {
-    String id = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 10).put("partitions", 3), JOB_TIMEOUT)
-        .getString("id");
+    JsonObject big = fanout.runToEnd(new JsonObject().put("type", "count").put("count", smallJobTasks() + 1)
+        .put("partitions", 3), JOB_TIMEOUT);
+    String id = big.getString("id");
+    assertThat(big.getString("lane")).isEqualTo("standard");
     var topics = Await.result(admin.describeTopics(List.of(Topics.tasks(id), Topics.log(id))));
     assertThat(topics.get(Topics.tasks(id)).getPartitions()).hasSize(3);
     assertThat(topics.get(Topics.log(id)).getPartitions()).hasSize(1);
 
     JsonObject single = fanout.runToEnd(compute("topics").put("partitions", 3), JOB_TIMEOUT);
-    assertThat(single.getInteger("partitions")).isEqualTo(1);
-    assertThat(Await.result(admin.describeTopics(List.of(Topics.tasks(single.getString("id")))))
-        .get(Topics.tasks(single.getString("id"))).getPartitions()).hasSize(1);
+    String singleId = single.getString("id");
+    assertThat(single.getString("lane")).isEqualTo("express");
+    assertThat(single.getInteger("partitions")).as("never more than one per task").isEqualTo(1);
+    assertThat(Await.result(admin.listTopics())).contains(Topics.log(singleId), Topics.EXPRESS_TASKS)
+        .doesNotContain(Topics.tasks(singleId));
   }
 
   @Test
-  @DisplayName("the worker group commits the task's offset after recording its result")
+  @DisplayName("the worker group commits the tasks' offsets after recording their results")
   void workerCommitsOffset() {
-    JsonObject job = fanout.runToEnd(compute("offsets").put("partitions", 1), JOB_TIMEOUT);
+    JsonObject job = fanout.runToEnd(new JsonObject().put("type", "count").put("count", smallJobTasks() + 1)
+        .put("partitions", 1), JOB_TIMEOUT);
     TopicPartition partition = new TopicPartition(Topics.tasks(job.getString("id")), 0);
     String group = fanout.app().settings().string(Settings.WORKER_GROUP);
 
@@ -105,7 +111,7 @@ class WalkingSkeletonTest {
         committed -> committed.containsKey(partition) && committed.get(partition).getOffset() > 0,
         Duration.ofSeconds(20));
 
-    assertThat(offsets.get(partition).getOffset()).isEqualTo(1L);
+    assertThat(offsets.get(partition).getOffset()).isEqualTo(smallJobTasks() + 1L);
   }
 
   @Test
@@ -130,6 +136,10 @@ class WalkingSkeletonTest {
     HttpResponse<Buffer> response = fanout.get("/jobs/00000000-0000-4000-8000-000000000000");
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("not_found");
+  }
+
+  private static int smallJobTasks() {
+    return fanout.app().settings().integer(Settings.SMALL_JOB_TASKS);
   }
 
   private static JsonObject compute(String input) {

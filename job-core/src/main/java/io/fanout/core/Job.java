@@ -14,6 +14,9 @@ import java.util.Map;
  * @param submittedBy the name of the token that submitted it, or null when authentication was off
  * @param generation how many times its failed tasks were run again: orders its progress across runs
  * @param resultsTopic the user's Kafka topic that also gets each task's result, or null
+ * @param express whether it is a small job, whose tasks go through the shared express topic
+ *     ({@link Topics#EXPRESS_TASKS}) rather than a task topic of its own, and which is admitted
+ *     under {@code MAX_ACTIVE_SMALL_JOBS} rather than {@code MAX_ACTIVE_JOBS}
  */
 public record Job(
     String id,
@@ -36,7 +39,11 @@ public record Job(
     Instant finishedAt,
     String submittedBy,
     long generation,
-    String resultsTopic) {
+    String resultsTopic,
+    boolean express) {
+
+  /** The value of {@link JobFields#LANE} for a small job. */
+  public static final String EXPRESS = "express";
 
   /** What a client asks for; the queue turns it into a stored job. */
   public record Spec(
@@ -59,12 +66,15 @@ public record Job(
     }
   }
 
-  /** A job that has just been accepted and not yet queued. */
-  public static Job accepted(String id, Spec spec, Instant now, String submittedBy) {
+  /**
+   * A job that has just been accepted and not yet queued; one of at most {@code smallJobTasks}
+   * tasks goes the express way. The lane is fixed here, with the total, for the job's whole life.
+   */
+  public static Job accepted(String id, Spec spec, Instant now, String submittedBy, long smallJobTasks) {
     Instant runAt = spec.delayMs() > 0 ? now.plusMillis(spec.delayMs()) : null;
     return new Job(id, spec.type(), JobState.QUEUED, spec.payload(), spec.total(), 0, 0, spec.itemized(),
         spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy, 0,
-        spec.resultsTopic());
+        spec.resultsTopic(), spec.total() <= smallJobTasks);
   }
 
   /** The fields written when the job is first stored; counters and timestamps move later in scripts. */
@@ -92,6 +102,9 @@ public record Job(
     if (resultsTopic != null) {
       hash.put(JobFields.RESULTS_TOPIC, resultsTopic);
     }
+    if (express) {
+      hash.put(JobFields.LANE, EXPRESS);
+    }
     return hash;
   }
 
@@ -117,8 +130,8 @@ public record Job(
         instant(hash.get(JobFields.FINISHED_AT)),
         hash.get(JobFields.SUBMITTED_BY),
         Long.parseLong(hash.getOrDefault(JobFields.GENERATION, "0")),
-        hash.get(JobFields.RESULTS_TOPIC));
-
+        hash.get(JobFields.RESULTS_TOPIC),
+        EXPRESS.equals(hash.get(JobFields.LANE)));
   }
 
   /** The API's view: timestamps in ISO-8601, absent fields left out. */
@@ -134,6 +147,7 @@ public record Job(
         .put("partitions", partitions)
         .put("priority", priority)
         .put("maxAttempts", maxAttempts)
+        .put("lane", express ? EXPRESS : "standard")
         .put("result", result)
         // The order of the job's progress snapshots, so that a page can tell which of this and a
         // live snapshot is newer without a copy of the formula.

@@ -21,6 +21,8 @@ public final class JobFields {
   public static final String PRIORITY = "priority";
   public static final String MAX_ATTEMPTS = "maxAttempts";
   public static final String SUBMITTED_BY = "submittedBy";
+  /** "express" for a small job, whose tasks go through the shared express topic; absent otherwise. */
+  public static final String LANE = "lane";
 
   // Where it is, moved by the scripts.
   public static final String STATUS = "status";
@@ -67,7 +69,7 @@ public final class JobFields {
   public static final String PROGRESS_RATE = "progressRate";
   public static final String PROGRESS_LAST_INDEX = "progressLastIndex";
 
-  public static final Set<String> ALL = Set.of(ID, TYPE, PAYLOAD, TOTAL, ITEMIZED, PARTITIONS, PRIORITY,
+  public static final Set<String> ALL = Set.of(ID, TYPE, PAYLOAD, TOTAL, ITEMIZED, PARTITIONS, LANE, PRIORITY,
       MAX_ATTEMPTS, SUBMITTED_BY, STATUS, DONE, FAILED, RESULT, ERROR, CREATED_AT, RUN_AT, STARTED_AT,
       UPDATED_AT, FINISHED_AT, VERSION, ARRIVAL, GENERATION, PRODUCED, RETRY_TOTAL, REDUCED, FINISHER, LAST_LOG,
       RESULTS_TOPIC, RESULTS_RETENTION_MS, CALLBACK_URL, CALLBACK_STATE, PROGRESS_SEQ, PROGRESS_AT, PROGRESS_COUNT, PROGRESS_RATE, PROGRESS_LAST_INDEX);

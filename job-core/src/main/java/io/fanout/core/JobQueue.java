@@ -60,7 +60,7 @@ public final class JobQueue {
   private static final int REPAIR_BATCH = 100;
 
   /** A job handed to a dispatcher; {@code resumed} when another dispatcher's fan-out was orphaned. */
-  public record Admission(String jobId, boolean resumed) {}
+  public record Admission(String jobId, boolean resumed, boolean small) {}
 
   /** The id a submission ended up with; {@code duplicate} when its idempotency key was already used. */
   public record Enqueued(String jobId, boolean duplicate) {}
@@ -157,25 +157,33 @@ public final class JobQueue {
         .mapEmpty();
   }
 
-  /** The next job for this dispatcher, or null when none may start now. */
-  public Future<Admission> admit(String owner, int maxActiveJobs, long leaseMs) {
+  /**
+   * The next job for this dispatcher, or null when none may start now: a big job while fewer than
+   * {@code maxActiveJobs} big ones run (0 when this dispatcher takes none now), a small one while
+   * fewer than {@code maxActiveSmallJobs} small ones run.
+   */
+  public Future<Admission> admit(String owner, int maxActiveJobs, int maxActiveSmallJobs, long leaseMs) {
     List<String> keys = List.of(RedisKeys.WAITING, RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.DELAYED,
         RedisKeys.DELAYED_SCORES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
-        RedisKeys.byStatus(JobState.QUEUED), RedisKeys.byStatus(JobState.RUNNING));
-    return ADMIT.run(redis, keys, List.of(System.currentTimeMillis(), maxActiveJobs, owner, leaseMs), ack)
+        RedisKeys.byStatus(JobState.QUEUED), RedisKeys.byStatus(JobState.RUNNING), RedisKeys.WAITING_EXPRESS,
+        RedisKeys.ACTIVE_EXPRESS, RedisKeys.EXPRESS_JOBS);
+    return ADMIT.run(redis, keys,
+            List.of(System.currentTimeMillis(), maxActiveJobs, owner, leaseMs, maxActiveSmallJobs), ack)
         .compose(reply -> {
           if (reply == null || reply.size() == 0) {
             return Future.succeededFuture(null);
           }
           String jobId = reply.get(0).toString();
           boolean resumed = "resumed".equals(reply.get(1).toString());
+          boolean small = reply.get(3).toInteger() == 1;
           return START.run(redis, List.of(RedisKeys.job(jobId)), List.of(reply.get(2).toLong(), System.currentTimeMillis()),
                   ack)
               .compose(started -> switch (started.toString()) {
-                case "started", "running" -> Future.succeededFuture(new Admission(jobId, resumed));
+                case "started", "running" -> Future.succeededFuture(new Admission(jobId, resumed, small));
                 // The job changed after it was queued: the queue takes the change in, and the
                 // next job is looked at.
-                default -> projection.settle(jobId).compose(settled -> admit(owner, maxActiveJobs, leaseMs));
+                default -> projection.settle(jobId)
+                    .compose(settled -> admit(owner, maxActiveJobs, maxActiveSmallJobs, leaseMs));
               });
         });
   }
@@ -304,7 +312,10 @@ public final class JobQueue {
         .map(reply -> reply.stream().map(Response::toString).toList());
   }
 
-  /** How many jobs wait, run, are delayed, and have finished in each way. */
+  /**
+   * How many jobs wait, run, are delayed, and have finished in each way; {@code waiting} and
+   * {@code active} count both lanes, {@code waitingSmall} and {@code activeSmall} the express lane's part.
+   */
   public Future<JsonObject> stats() {
     List<Request> counts = List.of(
         Request.cmd(Command.ZCARD).arg(RedisKeys.WAITING),
@@ -312,14 +323,18 @@ public final class JobQueue {
         Request.cmd(Command.ZCARD).arg(RedisKeys.DELAYED),
         Request.cmd(Command.ZCARD).arg(RedisKeys.byStatus(JobState.COMPLETED)),
         Request.cmd(Command.ZCARD).arg(RedisKeys.byStatus(JobState.FAILED)),
-        Request.cmd(Command.ZCARD).arg(RedisKeys.byStatus(JobState.CANCELLED)));
+        Request.cmd(Command.ZCARD).arg(RedisKeys.byStatus(JobState.CANCELLED)),
+        Request.cmd(Command.ZCARD).arg(RedisKeys.WAITING_EXPRESS),
+        Request.cmd(Command.ZCARD).arg(RedisKeys.ACTIVE_EXPRESS));
     return redis.batch(counts).map(replies -> new JsonObject()
-        .put("waiting", replies.get(0).toLong())
+        .put("waiting", replies.get(0).toLong() + replies.get(6).toLong())
         .put("active", replies.get(1).toLong())
         .put("delayed", replies.get(2).toLong())
         .put("completed", replies.get(3).toLong())
         .put("failed", replies.get(4).toLong())
-        .put("cancelled", replies.get(5).toLong()));
+        .put("cancelled", replies.get(5).toLong())
+        .put("waitingSmall", replies.get(6).toLong())
+        .put("activeSmall", replies.get(7).toLong()));
   }
 
   // Scripts that change one job answer {'cancelled'|'changed', ...}, {'refused', state} or {'missing'}.

@@ -30,8 +30,8 @@ public record JobTemplate(Job.Spec spec, String callbackUrl, Long resultsRetenti
     return Map.copyOf(options);
   }
 
-  public Job jobAt(String jobId, Instant now, String submittedBy) {
-    return Job.accepted(jobId, spec, now, submittedBy);
+  public Job jobAt(String jobId, Instant now, String submittedBy, long smallJobTasks) {
+    return Job.accepted(jobId, spec, now, submittedBy, smallJobTasks);
   }
 
   /** The template in the shape {@code POST /jobs} takes, as the API shows it. */

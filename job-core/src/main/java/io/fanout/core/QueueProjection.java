@@ -43,7 +43,7 @@ final class QueueProjection {
     Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
         .arg(JobFields.VERSION).arg(JobFields.STATUS).arg(JobFields.PRIORITY).arg(JobFields.ARRIVAL)
         .arg(JobFields.RUN_AT).arg(JobFields.FINISHED_AT).arg(JobFields.STARTED_AT).arg(JobFields.ITEMIZED)
-        .arg(JobFields.CALLBACK_URL);
+        .arg(JobFields.CALLBACK_URL).arg(JobFields.LANE);
     return redis.send(read).compose(fields -> {
       List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
       if (fields.get(0) == null) {
@@ -56,6 +56,7 @@ final class QueueProjection {
         boolean mayHaveTopics = fields.get(6) != null || (fields.get(7) != null && "1".equals(fields.get(7).toString()));
         args.add(mayHaveTopics ? "1" : "0");
         args.add(fields.get(8) != null ? "1" : "0");
+        args.add(fields.get(9) != null && Job.EXPRESS.equals(fields.get(9).toString()) ? "1" : "0");
       }
       return PROJECT.run(redis, KEYS, args, ack);
     });
@@ -67,7 +68,8 @@ final class QueueProjection {
         RedisKeys.FINISHED_TOPICS, RedisKeys.INTAKE, RedisKeys.UNSETTLED));
     keys.addAll(RedisKeys.statusIndexes());
     keys.addAll(List.of(RedisKeys.UPLOADS, RedisKeys.STAGED, RedisKeys.STAGED_BYTES, RedisKeys.FINISHED_JOBS,
-        RedisKeys.CALLBACKS_DUE, RedisKeys.CALLBACK_TRIES));
+        RedisKeys.CALLBACKS_DUE, RedisKeys.CALLBACK_TRIES, RedisKeys.WAITING_EXPRESS, RedisKeys.ACTIVE_EXPRESS,
+        RedisKeys.EXPRESS_JOBS));
     return List.copyOf(keys);
   }
 }

@@ -23,6 +23,15 @@ public final class RedisKeys {
   /** Sorted set of running job ids (score: admission time); its size is the admission count. */
   public static final String ACTIVE = QUEUE + "active";
 
+  /** Sorted set of queued small job ids, as {@link #WAITING}: the express lane's own queue. */
+  public static final String WAITING_EXPRESS = QUEUE + "waiting:express";
+
+  /** Sorted set of running small job ids, also in {@link #ACTIVE}: the express lane's admission count. */
+  public static final String ACTIVE_EXPRESS = QUEUE + "active:express";
+
+  /** Set of the ids of small jobs not finished: which lane a delayed job joins when its time comes. */
+  public static final String EXPRESS_JOBS = QUEUE + "express";
+
   /** Sorted set of job ids being fanned out (score: lease deadline, epoch ms). */
   public static final String LEASES = QUEUE + "leases";
 

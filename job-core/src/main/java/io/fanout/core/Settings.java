@@ -63,6 +63,8 @@ public final class Settings {
   public static final String TOPIC_BUDGET = "TOPIC_BUDGET";
   public static final String JANITOR_INTERVAL_MS = "JANITOR_INTERVAL_MS";
   public static final String MAX_ACTIVE_JOBS = "MAX_ACTIVE_JOBS";
+  public static final String SMALL_JOB_TASKS = "SMALL_JOB_TASKS";
+  public static final String MAX_ACTIVE_SMALL_JOBS = "MAX_ACTIVE_SMALL_JOBS";
   public static final String TASK_PARTITIONS = "TASK_PARTITIONS";
   public static final String TASK_TYPES = "TASK_TYPES";
   public static final String SINGLE_TASK_TYPES = "SINGLE_TASK_TYPES";

@@ -9,8 +9,16 @@ import java.util.regex.Pattern;
  * whole: its tasks, its log, and for a dataset the staging topic its upload was written to.
  */
 public final class Topics {
-  /** What every worker in the consumer group subscribes to. */
-  public static final Pattern TASKS_PATTERN = Pattern.compile("job\\." + JobId.REGEX + "\\.tasks");
+  /**
+   * The express lane: one long-lived task topic that every small job's tasks share, keyed
+   * {@code <jobId>:<index>}. Workers hold its partitions from the start, so a small job's first
+   * task runs without a topic to create, find and rebalance onto.
+   */
+  public static final String EXPRESS_TASKS = "jobs.express.tasks";
+
+  /** What every worker in the consumer group subscribes to: each big job's task topic, and the express lane. */
+  public static final Pattern TASKS_PATTERN =
+      Pattern.compile("job\\." + JobId.REGEX + "\\.tasks|" + Pattern.quote(EXPRESS_TASKS));
 
   /** Tasks that exhausted their attempts, with their error. */
   public static final String DEAD_LETTERS = "jobs.dlq";
@@ -54,6 +62,15 @@ public final class Topics {
     return null;
   }
 
+  /**
+   * The topics every job shares, made at start by whichever process needs them first: the dead
+   * letters, and the express lane with {@code TASK_PARTITIONS} partitions (the most workers that
+   * can share it; more can be added to the topic later, as to any).
+   */
+  public static Map<String, Integer> shared(Settings settings) {
+    return Map.of(DEAD_LETTERS, 1, EXPRESS_TASKS, settings.integer(Settings.TASK_PARTITIONS));
+  }
+
   /** Every topic a job may have, for deleting them. */
   public static List<String> ofJob(String jobId) {
     return List.of(tasks(jobId), log(jobId), items(jobId));
@@ -73,8 +90,32 @@ public final class Topics {
     return topic.substring(PREFIX.length(), topic.lastIndexOf('.'));
   }
 
-  /** The job id of a task topic's name. */
+  /** Whether a task topic is the express lane's, shared by small jobs. */
+  public static boolean isExpress(String topic) {
+    return EXPRESS_TASKS.equals(topic);
+  }
+
+  /** The key of task {@code index} of a job: the index alone in the job's own topic, with the job in the shared one. */
+  public static String taskKey(String jobId, long index, boolean express) {
+    return express ? jobId + ':' + index : Long.toString(index);
+  }
+
+  /** The job id of a big job's task topic's name. */
   public static String jobIdOfTasks(String topic) {
     return topic.substring(PREFIX.length(), topic.length() - ".tasks".length());
+  }
+
+  /** The job id of a task record, from its topic's name or, in the express topic, its key (null if it names none). */
+  public static String jobIdOfTask(String topic, String key) {
+    if (isExpress(topic)) {
+      int colon = key == null ? -1 : key.lastIndexOf(':');
+      return colon < 0 ? null : key.substring(0, colon);
+    }
+    return jobIdOfTasks(topic);
+  }
+
+  /** The task index of a task record's key; throws if the key holds none. */
+  public static long taskIndexOf(String key) {
+    return Long.parseLong(key.substring(key.lastIndexOf(':') + 1));
   }
 }

@@ -49,7 +49,7 @@ class JobFieldsTest {
   @DisplayName("what Job.toHash writes is all in JobFields")
   void jobHashIsKnown() {
     Job job = Job.accepted("0b9d5f2e-3c4a-4d8e-9f10-1a2b3c4d5e6f",
-        new Job.Spec("count", new JsonObject(), 3, false, 1, 0, 1, 50, "results-of-count"), Instant.now(), "alice");
+        new Job.Spec("count", new JsonObject(), 3, false, 1, 0, 1, 50, "results-of-count"), Instant.now(), "alice", 3);
     assertThat(JobFields.ALL).containsAll(job.toHash().keySet());
   }
 

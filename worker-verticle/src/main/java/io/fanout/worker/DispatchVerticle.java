@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * Moves jobs from the Redis queue into Kafka: admits a job under a lease, creates its topics,
  * and produces one task record per iteration, a window at a time. After each window it saves how
  * far it got and renews the lease, so that if this dispatcher dies another one resumes the job
- * from there once the lease runs out.
+ * from there once the lease runs out. A small job (the express lane) goes the same way, into the
+ * shared express topic instead of a task topic of its own: only its log topic is made for it.
  */
 public class DispatchVerticle extends VerticleBase {
   /** Windows of tasks sent but not yet checkpointed: what a dispatcher taking over may send again. */
@@ -54,7 +55,8 @@ public class DispatchVerticle extends VerticleBase {
   private TopicCreator topicCreator;
   private KafkaSink producer;
   private MeterRegistry registry;
-  private int fanOutsRunning;
+  /** Big jobs' fan-outs under way here, at most DISPATCH_CONCURRENCY; a small job's takes one window. */
+  private int bigFanOutsRunning;
   private boolean admitting;
   private boolean stopping;
 
@@ -68,11 +70,13 @@ public class DispatchVerticle extends VerticleBase {
     topicCreator = new TopicCreator(vertx, admin);
     registry = FanoutMeters.registry(settings);
     producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner), registry);
+    Future<Void> sharedTopics = topicCreator.create(Topics.shared(settings));
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
     new TopicJanitor(vertx, redis, admin, settings, owner,
         new JobRetention(redis, admin), new StaleUploads(new StagingLedger(redis), admin)).start();
     vertx.setPeriodic(settings.longValue(Settings.LEASE_MS) / 2, tick -> repairQueue());
-    return vertx.eventBus().consumer(Addresses.QUEUE_WAKEUP, wakeup -> admitWhileCapacity()).completion()
+    return sharedTopics
+        .compose(made -> vertx.eventBus().consumer(Addresses.QUEUE_WAKEUP, wakeup -> admitWhileCapacity()).completion())
         .onSuccess(registered -> admitWhileCapacity());
   }
 
@@ -88,13 +92,18 @@ public class DispatchVerticle extends VerticleBase {
     return Future.join(producer.closeAsync(), admin.close(), redis.close());
   }
 
-  /** Takes jobs from the queue until the queue says none may start or this dispatcher is busy. */
+  /**
+   * Takes jobs from the queue until the queue says none may start. Small jobs keep coming while
+   * this dispatcher has its fill of big fan-outs: theirs is one window each.
+   */
   private void admitWhileCapacity() {
-    if (admitting || stopping || fanOutsRunning >= settings.integer(Settings.DISPATCH_CONCURRENCY)) {
+    if (admitting || stopping) {
       return;
     }
     admitting = true;
-    queue.admit(owner, settings.integer(Settings.MAX_ACTIVE_JOBS), settings.longValue(Settings.LEASE_MS))
+    boolean takesBig = bigFanOutsRunning < settings.integer(Settings.DISPATCH_CONCURRENCY);
+    queue.admit(owner, takesBig ? settings.integer(Settings.MAX_ACTIVE_JOBS) : 0,
+            settings.integer(Settings.MAX_ACTIVE_SMALL_JOBS), settings.longValue(Settings.LEASE_MS))
         .onComplete(result -> {
           admitting = false;
           if (result.failed()) {
@@ -107,8 +116,10 @@ public class DispatchVerticle extends VerticleBase {
   }
 
   private void fanOut(Admission admission) {
-    fanOutsRunning++;
     String jobId = admission.jobId();
+    if (!admission.small()) {
+      bigFanOutsRunning++;
+    }
     store.find(jobId)
         .compose(job -> job == null || job.status() != JobState.RUNNING
             ? Future.succeededFuture(false)
@@ -128,7 +139,9 @@ public class DispatchVerticle extends VerticleBase {
                   return items == null ? produced : produced.eventually(items::close);
                 }))
         .onComplete(result -> {
-          fanOutsRunning--;
+          if (!admission.small()) {
+            bigFanOutsRunning--;
+          }
           if (result.failed()) {
             // The lease runs out and another dispatcher (or this one) resumes from the checkpoint.
             LOG.warn("Fan-out of job {} stopped: {}", jobId, result.cause().toString());
@@ -137,16 +150,22 @@ public class DispatchVerticle extends VerticleBase {
         });
   }
 
+  /** The job's log, its task topic unless it is small, and the user's results topic if it names one. */
   private Future<Void> createTopics(Job job) {
-    Map<String, Integer> topics = new HashMap<>(Map.of(Topics.tasks(job.id()), job.partitions(), Topics.log(job.id()), 1));
+    Map<String, Integer> topics = new HashMap<>(Map.of(Topics.log(job.id()), 1));
+    if (!job.express()) {
+      topics.put(Topics.tasks(job.id()), job.partitions());
+    }
     if (job.resultsTopic() != null) {
       // The user's topic: made if it does not exist yet, never deleted by Fanout.
       topics.put(job.resultsTopic(), job.partitions());
     }
-    return topicCreator.create(topics)
-        // Workers would find the topic at their next metadata refresh, each at its own moment;
-        // told together, they join the rebalance that assigns it together and share it.
-        .onSuccess(ready -> vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.topics(job.id()).toJson()));
+    Future<Void> created = topicCreator.create(topics);
+    // Workers would find a new task topic at their next metadata refresh, each at its own moment;
+    // told together, they join the rebalance that assigns it together and share it. The express
+    // topic they hold already.
+    return job.express() ? created : created.onSuccess(ready ->
+        vertx.eventBus().publish(Addresses.CONTROL, ControlMessage.topics(job.id()).toJson()));
   }
 
   /**
@@ -190,12 +209,14 @@ public class DispatchVerticle extends VerticleBase {
         if (items != null) {
           window.read(items);
         }
-        String topic = Topics.tasks(job.id());
+        String topic = job.express() ? Topics.EXPRESS_TASKS : Topics.tasks(job.id());
         List<ProducerRecord<String, String>> records = new ArrayList<>(indexes.size());
         for (int i = 0; i < indexes.size(); i++) {
           long index = indexes.get(i);
-          // Task i goes to partition i mod n: an even spread, and the client need not hash every key.
-          records.add(new ProducerRecord<>(topic, (int) (index % job.partitions()), Long.toString(index),
+          // Task i of a big job goes to partition i mod n: an even spread, and the client need not
+          // hash every key. A small job's tasks spread over the express topic by their keys' hash.
+          Integer partition = job.express() ? null : (int) (index % job.partitions());
+          records.add(new ProducerRecord<>(topic, partition, Topics.taskKey(job.id(), index, job.express()),
               items == null ? null : items.get(i)));
         }
         // Counted once Kafka has them, per window: the dispatch rate costs nothing per task.

@@ -2,8 +2,11 @@ package io.fanout.worker;
 
 import io.fanout.core.Topics;
 import io.vertx.core.Context;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +63,11 @@ final class RunnerHandoff {
     return tasksFailed.get();
   }
 
-  /** Hands polled records to the runner, a batch per partition, each on the verticle's context. */
+  /**
+   * Hands polled records to the runner, a batch per partition and job, each on the verticle's
+   * context. A big job's partition holds its tasks only; the express lane's hold many small jobs',
+   * each run (or not) as its own job says.
+   */
   void hand(ConsumerRecords<String, String> polled) {
     for (TopicPartition partition : polled.partitions()) {
       PartitionWork work = held.get(partition);
@@ -69,8 +76,21 @@ final class RunnerHandoff {
         continue;
       }
       records.forEach(record -> work.started(record.offset()));
-      String jobId = Topics.jobIdOfTasks(partition.topic());
-      context.runOnContext(v -> runWhenKnown(jobId, records, work));
+      if (!Topics.isExpress(partition.topic())) {
+        String jobId = Topics.jobIdOfTasks(partition.topic());
+        context.runOnContext(v -> runWhenKnown(jobId, records, work));
+        continue;
+      }
+      Map<String, List<ConsumerRecord<String, String>>> byJob = new LinkedHashMap<>();
+      for (ConsumerRecord<String, String> record : records) {
+        String jobId = Topics.jobIdOfTask(record.topic(), record.key());
+        if (jobId == null) {
+          // A malformed record names no job: none wants it, and it is skipped.
+          jobId = "";
+        }
+        byJob.computeIfAbsent(jobId, id -> new ArrayList<>()).add(record);
+      }
+      context.runOnContext(v -> byJob.forEach((jobId, ofJob) -> runWhenKnown(jobId, ofJob, work)));
     }
   }
 

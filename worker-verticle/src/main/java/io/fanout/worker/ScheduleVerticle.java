@@ -104,7 +104,8 @@ public class ScheduleVerticle extends VerticleBase {
     Instant now = Instant.now();
     Instant slot = Instant.ofEpochMilli(due.slot());
     String key = ScheduleStore.firingKey(schedule.id(), firedFor.toEpochMilli());
-    return queue.enqueue(schedule.template().jobAt(JobId.next(), now, schedule.createdBy()),
+    return queue.enqueue(schedule.template().jobAt(JobId.next(), now, schedule.createdBy(),
+            settings.longValue(Settings.SMALL_JOB_TASKS)),
             schedule.template().options(), key, FIRING_KEY_TTL_MS)
         .compose(enqueued -> {
           if (!enqueued.duplicate()) {

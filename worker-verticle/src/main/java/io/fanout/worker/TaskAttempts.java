@@ -2,6 +2,7 @@ package io.fanout.worker;
 
 import io.fanout.core.Job;
 import io.fanout.core.Task;
+import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -36,7 +37,7 @@ final class TaskAttempts {
   /** The record's task, or null if the record is not one (its key is not an index, its item not JSON). */
   static Task taskOf(Job job, ConsumerRecord<String, String> record) {
     try {
-      return Task.of(job, Long.parseLong(record.key()), record.value());
+      return Task.of(job, Topics.taskIndexOf(record.key()), record.value());
     } catch (RuntimeException malformed) {
       return null;
     }

@@ -2,6 +2,7 @@ package io.fanout.worker;
 
 import io.fanout.core.Job;
 import io.fanout.core.Task;
+import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -13,15 +14,21 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Runs tasks on the worker pool and retries a failed task after an exponential backoff with
- * jitter until it succeeds or has used its job's {@code maxAttempts}. Records wait in one queue,
- * in the order they were fetched, and every pool thread takes the next one: so a partition's
- * tasks run side by side in offset order and its committable prefix (hence counts and progress)
- * follows just behind the threads. Waiting for a retry happens on a timer, not on a pool thread.
- * What one attempt does is {@link TaskAttempts}'s.
+ * jitter until it succeeds or has used its job's {@code maxAttempts}. Records wait in the order
+ * they were fetched, and every pool thread takes the next one: so a partition's tasks run side by
+ * side in offset order and its committable prefix (hence counts and progress) follows just behind
+ * the threads. Waiting for a retry happens on a timer, not on a pool thread. What one attempt
+ * does is {@link TaskAttempts}'s.
+ *
+ * <p>Two lanes wait apart: the express lane's records (small jobs) and the big jobs'. While both
+ * have records waiting, the threads take from them in turn, so neither a big job's backlog nor a
+ * flood of small jobs holds the other lane back by more than one task per thread; alone, a lane
+ * has every thread.
  */
 final class TaskRunner {
   /** A thread reports what it ran after this many records, or sooner when they take time. */
@@ -37,7 +44,10 @@ final class TaskRunner {
   private final TaskAttempts attempts;
   private final long retryBaseMs;
   private final long retryMaxMs;
-  private final Queue<Item> waiting = new ConcurrentLinkedQueue<>();
+  private final Queue<Item> express = new ConcurrentLinkedQueue<>();
+  private final Queue<Item> big = new ConcurrentLinkedQueue<>();
+  /** Counts the picks, whose parity says which lane goes first when both wait. */
+  private final AtomicLong picks = new AtomicLong();
   private final AtomicInteger drainers = new AtomicInteger();
 
   TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskAttempts attempts, long retryBaseMs,
@@ -60,9 +70,10 @@ final class TaskRunner {
    * ({@link PartitionWork#abandon()}), records past the last one started are not run.
    */
   void run(Job job, List<ConsumerRecord<String, String>> records, PartitionWork work, Settled settled) {
-    records.forEach(record -> waiting.add(new Item(job, record, work, settled)));
+    Queue<Item> lane = Topics.isExpress(work.partition().topic()) ? express : big;
+    records.forEach(record -> lane.add(new Item(job, record, work, settled)));
     int running = drainers.get();
-    while (running < poolSize && !waiting.isEmpty()) {
+    while (running < poolSize && anyWaiting()) {
       if (drainers.compareAndSet(running, running + 1)) {
         drain();
       }
@@ -76,7 +87,7 @@ final class TaskRunner {
       do {
         Report report = new Report();
         try {
-          for (Item item = waiting.poll(); item != null; item = waiting.poll()) {
+          for (Item item = next(); item != null; item = next()) {
             // What this thread ran for elsewhere goes back before it starts on something that may take long.
             report.before(item);
             long startedAt = System.nanoTime();
@@ -105,9 +116,20 @@ final class TaskRunner {
           drainers.decrementAndGet();
         }
         // A record queued after this thread found the queue empty, but before it stopped, still runs.
-      } while (!waiting.isEmpty() && claimDrainer());
+      } while (anyWaiting() && claimDrainer());
       return null;
     }, false);
+  }
+
+  private boolean anyWaiting() {
+    return !express.isEmpty() || !big.isEmpty();
+  }
+
+  /** The next record to run: from the lane whose turn it is, or from the other if that one is empty. */
+  private Item next() {
+    boolean expressFirst = picks.getAndIncrement() % 2 == 0;
+    Item item = (expressFirst ? express : big).poll();
+    return item != null ? item : (expressFirst ? big : express).poll();
   }
 
   private boolean claimDrainer() {

@@ -71,7 +71,7 @@ public class WorkerVerticle extends VerticleBase {
     assembleConsumerSession(registry, runner, recorder);
     vertx.setPeriodic(FIGURES_MS, tick -> publishFigures());
     vertx.setPeriodic(PAUSE_RECHECK_MS, tick -> readOperatorPause());
-    return ensureDeadLetterTopic()
+    return ensureSharedTopics()
         .compose(created -> vertx.eventBus().consumer(Addresses.CONTROL, this::onControl).completion())
         .compose(listening -> readOperatorPause())
         .compose(read -> session.start())
@@ -162,8 +162,8 @@ public class WorkerVerticle extends VerticleBase {
         .put("paused", pausedByOperator));
   }
 
-  private Future<Void> ensureDeadLetterTopic() {
+  private Future<Void> ensureSharedTopics() {
     TopicAdmin admin = TopicAdmin.create(vertx, settings, workerId + "-admin");
-    return admin.createTopics(Map.of(Topics.DEAD_LETTERS, 1)).eventually(admin::close);
+    return admin.createTopics(Topics.shared(settings)).eventually(admin::close);
   }
 }

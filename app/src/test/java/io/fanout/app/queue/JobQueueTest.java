@@ -41,6 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class JobQueueTest {
   private static final int REDIS_DB = 3;
   private static final Duration JOB_TIMEOUT = Duration.ofSeconds(90);
+  /** Jobs of at most this many tasks are small (the express lane); the API decides, so it is set there. */
+  private static final int SMALL_JOB_TASKS = 100;
 
   private static FanoutUnderTest api;
   private static RedisProbe redis;
@@ -51,6 +53,7 @@ class JobQueueTest {
   static void startApi() {
     api = FanoutUnderTest.onSharedBackends(new JsonObject()
         .put(Settings.ROLES, "api")
+        .put(Settings.SMALL_JOB_TASKS, SMALL_JOB_TASKS)
         .put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB)));
     redis = new RedisProbe(api.app().vertx(), SharedBackends.redisUrl(REDIS_DB));
     kafka = new KafkaProbe(api.app());
@@ -77,15 +80,21 @@ class JobQueueTest {
   }
 
   @Test
-  @DisplayName("jobs start by priority, highest first, and in arrival order within a priority")
+  @DisplayName("jobs start by priority, highest first, and in arrival order within a priority, in either lane")
   void priorityThenArrival() {
-    String low = api.submit(count(10).put("priority", 1));
-    String high = api.submit(count(10).put("priority", 10));
-    String mid = api.submit(count(10).put("priority", 5));
-    String firstPlain = api.submit(count(10));
-    String secondPlain = api.submit(count(10));
+    priorityThenArrivalOf(10, new JsonObject().put(Settings.MAX_ACTIVE_SMALL_JOBS, 1));
+    stopWorkers();
+    priorityThenArrivalOf(SMALL_JOB_TASKS + 10, new JsonObject().put(Settings.MAX_ACTIVE_JOBS, 1));
+  }
 
-    startWorkers(new JsonObject().put(Settings.MAX_ACTIVE_JOBS, 1));
+  private void priorityThenArrivalOf(int tasks, JsonObject oneAtATime) {
+    String low = api.submit(count(tasks).put("priority", 1));
+    String high = api.submit(count(tasks).put("priority", 10));
+    String mid = api.submit(count(tasks).put("priority", 5));
+    String firstPlain = api.submit(count(tasks));
+    String secondPlain = api.submit(count(tasks));
+
+    startWorkers(oneAtATime);
 
     List<JsonObject> inExpectedOrder = new ArrayList<>();
     for (String id : List.of(high, mid, low, firstPlain, secondPlain)) {
@@ -132,7 +141,8 @@ class JobQueueTest {
     assertThat(again.bodyAsJsonObject().getString("jobId")).isEqualTo(first.bodyAsJsonObject().getString("jobId"));
     assertThat(other.bodyAsJsonObject().getString("jobId")).isNotEqualTo(first.bodyAsJsonObject().getString("jobId"));
     assertThat(redis.send(Command.ZCARD, RedisKeys.ALL_JOBS).toLong()).isEqualTo(2);
-    assertThat(redis.send(Command.ZCARD, RedisKeys.WAITING).toLong()).isEqualTo(2);
+    assertThat(redis.send(Command.ZCARD, RedisKeys.WAITING_EXPRESS).toLong()).as("small jobs, in their lane")
+        .isEqualTo(2);
     assertThat(redis.keys("upload:*")).as("the duplicate's staged items are dropped").isEmpty();
   }
 
@@ -178,16 +188,19 @@ class JobQueueTest {
   }
 
   @Test
-  @DisplayName("never more jobs run at once than MAX_ACTIVE_JOBS, under concurrent submissions from several clients")
+  @DisplayName("never more big jobs run at once than MAX_ACTIVE_JOBS, nor small ones than MAX_ACTIVE_SMALL_JOBS, "
+      + "under concurrent submissions from several clients")
   void admissionLimit() {
     int maxActive = 2;
-    startWorkers(new JsonObject().put(Settings.MAX_ACTIVE_JOBS, maxActive).put(Settings.DISPATCH_INSTANCES, 3));
+    int maxActiveSmall = 3;
+    startWorkers(new JsonObject().put(Settings.MAX_ACTIVE_JOBS, maxActive)
+        .put(Settings.MAX_ACTIVE_SMALL_JOBS, maxActiveSmall).put(Settings.DISPATCH_INSTANCES, 3));
     List<Future<HttpResponse<Buffer>>> submissions = new ArrayList<>();
     for (int client = 0; client < 3; client++) {
       WebClient http = WebClient.create(api.app().vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
           .setDefaultPort(api.app().settings().integer(Settings.HTTP_PORT)));
-      for (int job = 0; job < 3; job++) {
-        submissions.add(http.post("/jobs").sendJsonObject(count(300)));
+      for (int job = 0; job < 6; job++) {
+        submissions.add(http.post("/jobs").sendJsonObject(count(job % 2 == 0 ? 300 : SMALL_JOB_TASKS)));
       }
     }
     List<String> ids = new ArrayList<>();
@@ -198,8 +211,14 @@ class JobQueueTest {
     List<JsonObject> finished = ids.stream().map(id -> api.awaitFinal(id, JOB_TIMEOUT)).toList();
 
     assertThat(finished).allSatisfy(job -> assertThat(job.getString("status")).isEqualTo("completed"));
-    assertThat(mostAtOnce(finished)).isLessThanOrEqualTo(maxActive);
+    List<JsonObject> big = finished.stream().filter(job -> job.getString("lane").equals("standard")).toList();
+    List<JsonObject> small = finished.stream().filter(job -> job.getString("lane").equals("express")).toList();
+    assertThat(big).as("jobs of more than SMALL_JOB_TASKS tasks").hasSize(9);
+    assertThat(small).as("jobs of at most SMALL_JOB_TASKS tasks").hasSize(9);
+    assertThat(mostAtOnce(big)).isLessThanOrEqualTo(maxActive);
+    assertThat(mostAtOnce(small)).isLessThanOrEqualTo(maxActiveSmall);
     assertThat(redis.send(Command.ZCARD, RedisKeys.ACTIVE).toLong()).isZero();
+    assertThat(redis.send(Command.ZCARD, RedisKeys.ACTIVE_EXPRESS).toLong()).isZero();
   }
 
   /** The most jobs running at one instant, from their [startedAt, finishedAt) intervals. */

@@ -105,14 +105,14 @@ class QueueRepairTest {
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.QUEUED), id)).isNull();
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.CANCELLED), id)).isNotNull();
     assertThat(redis.send(Command.ZCARD, RedisKeys.UNSETTLED).toLong()).isZero();
-    assertThat(Await.result(queue.admit("dispatcher", 10, 5000))).as("nothing left to admit").isNull();
+    assertThat(Await.result(queue.admit("dispatcher", 10, 10, 5000))).as("nothing left to admit").isNull();
   }
 
   @Test
   @DisplayName("a job whose end was counted but not taken into the queue leaves the active set, and its topics may go")
   void endNotTakenIn() {
     String id = enqueue();
-    Admission admission = Await.result(queue.admit("dispatcher", 10, 5000));
+    Admission admission = Await.result(queue.admit("dispatcher", 10, 10, 5000));
     assertThat(admission.jobId()).isEqualTo(id);
     // What complete.lua does to the job's hash when its last task is counted; the worker dies next.
     redis.send(Command.HSET, RedisKeys.job(id), "status", "completed", "finishedAt", System.currentTimeMillis());
@@ -132,9 +132,9 @@ class QueueRepairTest {
   void endNotTakenInStillCallsBack() {
     String id = UUID.randomUUID().toString();
     Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null);
-    Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null),
+    Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null, 0),
         Map.of(JobTemplate.CALLBACK_URL, "https://hooks.example.com/fanout"), null, 60_000));
-    Await.result(queue.admit("dispatcher", 10, 5000));
+    Await.result(queue.admit("dispatcher", 10, 10, 5000));
     assertThat(redis.send(Command.ZSCORE, RedisKeys.CALLBACKS_DUE, id)).as("due before the end").isNull();
     // The end as complete.lua makes it; the worker dies before taking it into the queue.
     redis.send(Command.HSET, RedisKeys.job(id), "status", "completed", "finishedAt", System.currentTimeMillis());
@@ -162,9 +162,9 @@ class QueueRepairTest {
     redis.send(Command.HSET, RedisKeys.LEASE_OWNERS, id, "dead-dispatcher");
     redis.send(Command.HINCRBY, RedisKeys.VERSIONS, id, 1);
 
-    Admission resumed = Await.result(queue.admit("next-dispatcher", 10, 5000));
+    Admission resumed = Await.result(queue.admit("next-dispatcher", 10, 10, 5000));
 
-    assertThat(resumed).isEqualTo(new Admission(id, true));
+    assertThat(resumed).isEqualTo(new Admission(id, true, false));
     assertThat(redis.send(Command.HGET, RedisKeys.job(id), "status").toString()).isEqualTo("running");
     assertThat(redis.send(Command.HGET, RedisKeys.LEASE_OWNERS, id).toString()).isEqualTo("next-dispatcher");
   }
@@ -178,9 +178,9 @@ class QueueRepairTest {
     redis.send(Command.HSET, RedisKeys.job(first), "status", "cancelled");
     redis.send(Command.HINCRBY, RedisKeys.job(first), "version", 1);
 
-    Admission admitted = Await.result(queue.admit("dispatcher", 10, 5000));
+    Admission admitted = Await.result(queue.admit("dispatcher", 10, 10, 5000));
 
-    assertThat(admitted).isEqualTo(new Admission(second, false));
+    assertThat(admitted).isEqualTo(new Admission(second, false, false));
     assertThat(redis.send(Command.HGET, RedisKeys.job(first), "status").toString()).isEqualTo("cancelled");
     assertThat(redis.send(Command.ZSCORE, RedisKeys.ACTIVE, first)).isNull();
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.CANCELLED), first)).isNotNull();
@@ -189,7 +189,7 @@ class QueueRepairTest {
   private static String enqueue() {
     String id = UUID.randomUUID().toString();
     Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null);
-    Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null), null, 60_000));
+    Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null, 0), null, 60_000));
     return id;
   }
 }

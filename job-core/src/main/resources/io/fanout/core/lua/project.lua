@@ -10,12 +10,15 @@
 -- KEYS[6] lease owners, KEYS[7] versions, KEYS[8] all jobs, KEYS[9] finished topics,
 -- KEYS[10] intake, KEYS[11] unsettled changes, KEYS[12..16] status indexes: queued, running,
 -- completed, failed, cancelled, KEYS[17] uploads in flight, KEYS[18] staged bytes by job,
--- KEYS[19] staged bytes in all, KEYS[20] finished jobs, KEYS[21] webhooks due, KEYS[22] webhook tries
+-- KEYS[19] staged bytes in all, KEYS[20] finished jobs, KEYS[21] webhooks due, KEYS[22] webhook tries,
+-- KEYS[23] waiting small jobs, KEYS[24] active small jobs, KEYS[25] small jobs not finished
 -- ARGV[1] job id, ARGV[2] marker: 'intake', 'unsettled' or 'none', ARGV[3] the unsettled member,
 -- ARGV[4] now (ms), ARGV[5] the job's version ('' when the job is gone), ARGV[6] status,
 -- ARGV[7] priority, ARGV[8] arrival, ARGV[9] run-at time (ms, 0 = now), ARGV[10] finished at (ms),
 -- ARGV[11] '1' if the job may have topics (it started, or its items were uploaded),
--- ARGV[12] '1' if the job has a callbackUrl
+-- ARGV[12] '1' if the job has a callbackUrl, ARGV[13] '1' if it is a small job (the express lane)
+-- A small job waits in its own set and counts against its own admission limit (admit.lua); while
+-- running it is in both active sets, so everything that lists running jobs finds it.
 -- Returns 'taken', 'stale' or 'gone'; an intake that the repair sweep removed first is an error.
 local id = ARGV[1]
 if ARGV[2] == 'intake' and redis.call('ZREM', KEYS[10], id) == 0 then
@@ -43,9 +46,10 @@ if not version then
   -- The job is gone: it leaves every structure.
   unstage()
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[8], KEYS[9], KEYS[12], KEYS[13], KEYS[14],
-      KEYS[15], KEYS[16], KEYS[17], KEYS[20]}) do
+      KEYS[15], KEYS[16], KEYS[17], KEYS[20], KEYS[23], KEYS[24]}) do
     redis.call('ZREM', key, id)
   end
+  redis.call('SREM', KEYS[25], id)
   for _, key in ipairs({KEYS[3], KEYS[6], KEYS[7]}) do
     redis.call('HDEL', key, id)
   end
@@ -57,6 +61,8 @@ if version < takenVersion then
 end
 
 local status, arrival = ARGV[6], tonumber(ARGV[8])
+local express = ARGV[13] == '1'
+local waiting = express and KEYS[23] or KEYS[1]
 redis.call('HSET', KEYS[7], id, version)
 redis.call('ZADD', KEYS[8], arrival, id)
 for i, name in ipairs(STATUSES) do
@@ -69,11 +75,13 @@ end
 
 local function leaveFanOut()
   redis.call('ZREM', KEYS[4], id)
+  redis.call('ZREM', KEYS[24], id)
   redis.call('ZREM', KEYS[5], id)
   redis.call('HDEL', KEYS[6], id)
 end
 local function leaveWaiting()
   redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[23], id)
   redis.call('ZREM', KEYS[2], id)
   redis.call('HDEL', KEYS[3], id)
 end
@@ -91,21 +99,28 @@ if status == 'queued' then
   -- Higher priority first, then arrival order. Priorities lie in [-1000, 1000] and arrivals stay
   -- below 1e12, so the score is an integer a double holds exactly.
   local score = (1000 - tonumber(ARGV[7])) * 1e12 + arrival
+  if express then
+    redis.call('SADD', KEYS[25], id)
+  end
   if tonumber(ARGV[9]) > tonumber(ARGV[4]) then
-    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZREM', waiting, id)
     redis.call('ZADD', KEYS[2], ARGV[9], id)
     redis.call('HSET', KEYS[3], id, score)
   else
     redis.call('ZREM', KEYS[2], id)
     redis.call('HDEL', KEYS[3], id)
-    redis.call('ZADD', KEYS[1], score, id)
+    redis.call('ZADD', waiting, score, id)
   end
 elseif status == 'running' then
   leaveWaiting()
   redis.call('ZADD', KEYS[4], 'NX', ARGV[4], id)
+  if express then
+    redis.call('ZADD', KEYS[24], 'NX', ARGV[4], id)
+  end
 else
   leaveWaiting()
   leaveFanOut()
+  redis.call('SREM', KEYS[25], id)
   if ARGV[11] == '1' then
     redis.call('ZADD', KEYS[9], ARGV[10], id)
   end

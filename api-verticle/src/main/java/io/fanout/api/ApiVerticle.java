@@ -188,7 +188,7 @@ public class ApiVerticle extends VerticleBase {
     long from = JsonExchange.queryNumber(ctx, "from", 0, 0, Long.MAX_VALUE);
     int limit = (int) JsonExchange.queryNumber(ctx, "limit", 100, 1, 1000);
     jobs.existing(id)
-        .compose(job -> logReader.page(id, from, limit))
+        .compose(job -> logReader.page(job, from, limit))
         .onSuccess(page -> JsonExchange.reply(ctx, 200, page))
         .onFailure(ctx::fail);
   }
@@ -202,12 +202,12 @@ public class ApiVerticle extends VerticleBase {
     String accept = ctx.request().getHeader("Accept");
     boolean csv = accept != null && accept.contains(JobResults.CSV);
     jobs.existing(id)
-        .compose(job -> logReader.present(id))
+        .compose(job -> logReader.present(job).map(job))
         .onFailure(ctx::fail)
-        .onSuccess(present -> {
+        .onSuccess(job -> {
           HttpServerResponse response = ctx.response().setChunked(true)
               .putHeader("Content-Type", csv ? JobResults.CSV + "; charset=utf-8" : JobResults.NDJSON);
-          results.stream(id, csv, response).onFailure(failure -> {
+          results.stream(job, csv, response).onFailure(failure -> {
             LOG.warn("Results of job {} cut off: {}", id, failure.toString());
             response.reset();
           });

@@ -1,6 +1,8 @@
 package io.fanout.api;
 
+import io.fanout.core.Job;
 import io.fanout.core.KafkaClients;
+import io.fanout.core.LogLocation;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
@@ -21,7 +23,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 /**
  * Reads a page of a job's log topic: a short-lived consumer assigned to its one partition, no
  * group, no commits. Pages are rare next to tasks, so a consumer per page is cheap enough and
- * keeps no state between requests.
+ * keeps no state between requests. A small job's log is its records in the shared express log
+ * ({@link LogLocation}): a page starts no earlier than the job's first possible offset and passes
+ * over the other jobs' records, so its offsets are the express log's.
  */
 final class JobLogReader {
   private static final Duration POLL = Duration.ofMillis(200);
@@ -44,14 +48,16 @@ final class JobLogReader {
    * offsets. {@code end} is the last stable offset (the reader is read_committed) and {@code next}
    * is the offset after the page, not {@code from} plus the records returned.
    */
-  Future<JsonObject> page(String jobId, long from, int limit) {
-    String topic = Topics.log(jobId);
-    return present(jobId).compose(present -> {
+  Future<JsonObject> page(Job job, long askedFrom, int limit) {
+    String jobId = job.id();
+    LogLocation log = LogLocation.of(job);
+    long from = Math.max(askedFrom, log.from());
+    return present(job).compose(present -> {
       Map<String, String> config = KafkaClients.consumer(settings, "log-reader-" + UUID.randomUUID(), "unused");
       config.remove(ConsumerConfig.GROUP_ID_CONFIG);
       config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(limit));
       KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, config);
-      TopicPartition partition = new TopicPartition(topic, 0);
+      TopicPartition partition = new TopicPartition(log.topic(), 0);
       JsonArray records = new JsonArray();
       return consumer.assign(partition)
           .compose(assigned -> consumer.endOffsets(partition))
@@ -59,7 +65,7 @@ final class JobLogReader {
             Future<Long> read = from >= end
                 ? Future.succeededFuture(from)
                 : consumer.seek(partition, from)
-                    .compose(sought -> poll(consumer, partition, records, limit, end, MAX_POLLS));
+                    .compose(sought -> poll(consumer, partition, log, records, limit, end, MAX_POLLS));
             return read.map(next -> new JsonObject()
                 .put("jobId", jobId)
                 .put("from", from)
@@ -71,9 +77,16 @@ final class JobLogReader {
     });
   }
 
-  /** Fails with 410 when the job's log is not in Kafka (not made yet, or deleted after retention). */
-  Future<Void> present(String jobId) {
-    return admin.listTopics().compose(topics -> topics.contains(Topics.log(jobId)) ? Future.succeededFuture()
+  /**
+   * Fails with 410 when the job's log is not in Kafka: not made yet, or deleted after retention
+   * (a small job's records, in the shared log, count as gone from then on too).
+   */
+  Future<Void> present(Job job) {
+    String jobId = job.id();
+    Future<Boolean> present = job.express()
+        ? Future.succeededFuture(job.startedAt() != null && job.topicsDeletedAt() == null)
+        : admin.listTopics().map(topics -> topics.contains(Topics.log(jobId)));
+    return present.compose(there -> there ? Future.<Void>succeededFuture()
         : Future.failedFuture(new ApiError(410, "log_gone", "the log of job " + jobId
             + " is not in Kafka (not started yet, or deleted TOPIC_RETENTION_MS after the job ended); its last "
             + "record is at /jobs/" + jobId + "/log/last", null)));
@@ -83,8 +96,8 @@ final class JobLogReader {
    * Polls until the page is full or the consumer's position reaches {@code end} (a count of records
    * would never get there when markers sit among them); completes with the offset of the next page.
    */
-  private Future<Long> poll(KafkaConsumer<String, String> consumer, TopicPartition partition, JsonArray into,
-      int limit, long end, int pollsLeft) {
+  private Future<Long> poll(KafkaConsumer<String, String> consumer, TopicPartition partition, LogLocation log,
+      JsonArray into, int limit, long end, int pollsLeft) {
     if (into.size() >= limit) {
       // The last batch may have been cut short: the next page starts after the last record taken.
       return Future.succeededFuture(into.getJsonObject(into.size() - 1).getLong("offset") + 1);
@@ -95,17 +108,21 @@ final class JobLogReader {
         return Future.succeededFuture(Math.min(position, end));
       }
       return consumer.poll(POLL).compose(batch -> {
-        add(batch, into, limit, end);
-        return poll(consumer, partition, into, limit, end, pollsLeft - 1);
+        add(batch, log, into, limit, end);
+        return poll(consumer, partition, log, into, limit, end, pollsLeft - 1);
       });
     });
   }
 
-  private static void add(KafkaConsumerRecords<String, String> batch, JsonArray into, int limit, long end) {
+  private static void add(KafkaConsumerRecords<String, String> batch, LogLocation log, JsonArray into, int limit,
+      long end) {
     for (int i = 0; i < batch.size() && into.size() < limit; i++) {
       KafkaConsumerRecord<String, String> record = batch.recordAt(i);
       if (record.offset() >= end) {
         break; // committed after this page was asked for; as before, a page stops at its end
+      }
+      if (!log.holds(record.key())) {
+        continue; // another small job's record in the express log
       }
       JsonObject entry = new JsonObject().put("offset", record.offset());
       try {

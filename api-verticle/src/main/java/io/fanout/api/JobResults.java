@@ -1,6 +1,8 @@
 package io.fanout.api;
 
+import io.fanout.core.Job;
 import io.fanout.core.KafkaClients;
+import io.fanout.core.LogLocation;
 import io.fanout.core.Settings;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
@@ -29,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * its start to the end it had when the request came, keeps the outcomes from the pass's first
  * index up, and, whenever they pass {@code RESULTS_PASS_BYTES}, drops the highest ones; it then
  * writes what it kept, and the next pass starts at the lowest index it dropped. So memory is that
- * budget whatever the job's size, and a job whose results fit is read once.
+ * budget whatever the job's size, and a job whose results fit is read once. A small job's records
+ * are read from the shared express log, from the job's first possible offset, passing over the
+ * other jobs' ({@link LogLocation}).
  */
 final class JobResults {
   private static final Logger LOG = LoggerFactory.getLogger(JobResults.class);
@@ -52,14 +56,15 @@ final class JobResults {
   }
 
   /** Writes the job's results to the response, which has had its status and headers set, and ends it. */
-  Future<Void> stream(String jobId, boolean csv, HttpServerResponse response) {
+  Future<Void> stream(Job job, boolean csv, HttpServerResponse response) {
+    String jobId = job.id();
     if (csv) {
       response.write("index,status,attempts,result,error\r\n");
     }
     Map<String, String> config = KafkaClients.reader(settings, "results-" + UUID.randomUUID());
     // Outcomes are logged in transactions: an aborted one is not a result.
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return vertx.executeBlocking(() -> new LogPasses(jobId, config), false)
+    return vertx.executeBlocking(() -> new LogPasses(LogLocation.of(job), config), false)
         .compose(passes -> writeFrom(passes, 0, csv, response)
             .onSuccess(written -> LOG.info("Results of job {}: {} outcomes in {} pass(es) over its log", jobId,
                 passes.outcomes, passes.passes))
@@ -115,6 +120,7 @@ final class JobResults {
   /** One request's reader of the log, used on worker threads one pass after the other. */
   private static final class LogPasses implements AutoCloseable {
     private final KafkaConsumer<String, String> consumer;
+    private final LogLocation log;
     private final TopicPartition partition;
     /** The log's end when the request came: later outcomes are not in this answer. */
     private final long end;
@@ -122,8 +128,9 @@ final class JobResults {
     private int passes;
     private long outcomes;
 
-    LogPasses(String jobId, Map<String, String> config) {
-      this.partition = new TopicPartition(Topics.log(jobId), 0);
+    LogPasses(LogLocation log, Map<String, String> config) {
+      this.log = log;
+      this.partition = new TopicPartition(log.topic(), 0);
       this.consumer = new KafkaConsumer<>(Map.copyOf(config));
       consumer.assign(List.of(partition));
       this.end = consumer.endOffsets(List.of(partition)).get(partition);
@@ -134,7 +141,7 @@ final class JobResults {
       TreeMap<Long, String> kept = new TreeMap<>();
       long bytes = 0;
       long dropped = -1;
-      consumer.seekToBeginning(List.of(partition));
+      consumer.seek(partition, log.from());
       long lastRecordAt = System.currentTimeMillis();
       while (consumer.position(partition) < end) {
         var records = consumer.poll(POLL);
@@ -146,6 +153,9 @@ final class JobResults {
         for (ConsumerRecord<String, String> record : records) {
           if (record.offset() >= end) {
             break;
+          }
+          if (!log.holds(record.key())) {
+            continue; // another small job's record in the express log
           }
           long index = indexOf(record.value());
           if (index < from || (dropped >= 0 && index >= dropped)) {

@@ -298,7 +298,8 @@ final class JobRoutes {
       // A job cancelled before it ran has no log topic; its record lives in Redis only.
       Future<?> logged = job.startedAt() == null
           ? Future.succeededFuture()
-          : producer.send(KafkaProducerRecord.create(Topics.log(id), LifecycleEvent.LOG_KEY, event.encode()));
+          : producer.send(KafkaProducerRecord.create(Topics.logOf(job),
+              Topics.logKey(Topics.logOf(job), id, LifecycleEvent.LOG_KEY), event.encode()));
       return logged.compose(sent -> store.saveLastLog(id, event))
           .onSuccess(saved -> vertx.eventBus().publish(Addresses.EVENTS, event));
     });

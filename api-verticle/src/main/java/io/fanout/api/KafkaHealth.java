@@ -76,8 +76,10 @@ final class KafkaHealth {
   /** The running jobs' topics that exist, and the express lane's, which every small job needs. */
   private static List<String> topicsOf(List<String> jobIds, Set<String> existing) {
     List<String> topics = new ArrayList<>();
-    if (existing.contains(Topics.EXPRESS_TASKS)) {
-      topics.add(Topics.EXPRESS_TASKS);
+    for (String shared : List.of(Topics.EXPRESS_TASKS, Topics.EXPRESS_LOG)) {
+      if (existing.contains(shared)) {
+        topics.add(shared);
+      }
     }
     for (String jobId : jobIds) {
       for (String topic : List.of(Topics.tasks(jobId), Topics.log(jobId))) {
@@ -96,7 +98,7 @@ final class KafkaHealth {
   private static JsonArray stalledJobs(Map<String, List<Integer>> leaderless) {
     Map<String, JsonObject> byJob = new TreeMap<>();
     leaderless.forEach((topic, partitions) -> {
-      boolean express = Topics.isExpress(topic);
+      boolean express = Topics.isExpress(topic) || Topics.EXPRESS_LOG.equals(topic);
       String jobId = express ? "" : Topics.jobIdOf(topic);
       byJob.computeIfAbsent(jobId, id -> new JsonObject().put(express ? "lane" : "jobId", express ? "express" : id)
               .put("leaderless", new JsonObject()))

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param express whether it is a small job, whose tasks go through the shared express topic
  *     ({@link Topics#EXPRESS_TASKS}) rather than a task topic of its own, and which is admitted
  *     under {@code MAX_ACTIVE_SMALL_JOBS} rather than {@code MAX_ACTIVE_JOBS}
+ * @param topicsDeletedAt when its topics and bitmaps were deleted after it ended, or null
+ * @param logFrom for a small job, the express log's offset from which its records can be there (0 before it ran)
  */
 public record Job(
     String id,
@@ -40,7 +42,9 @@ public record Job(
     String submittedBy,
     long generation,
     String resultsTopic,
-    boolean express) {
+    boolean express,
+    Instant topicsDeletedAt,
+    long logFrom) {
 
   /** The value of {@link JobFields#LANE} for a small job. */
   public static final String EXPRESS = "express";
@@ -74,7 +78,7 @@ public record Job(
     Instant runAt = spec.delayMs() > 0 ? now.plusMillis(spec.delayMs()) : null;
     return new Job(id, spec.type(), JobState.QUEUED, spec.payload(), spec.total(), 0, 0, spec.itemized(),
         spec.partitions(), spec.priority(), spec.maxAttempts(), null, null, now, runAt, null, now, null, submittedBy, 0,
-        spec.resultsTopic(), spec.total() <= smallJobTasks);
+        spec.resultsTopic(), spec.total() <= smallJobTasks, null, 0);
   }
 
   /** The fields written when the job is first stored; counters and timestamps move later in scripts. */
@@ -131,7 +135,9 @@ public record Job(
         hash.get(JobFields.SUBMITTED_BY),
         Long.parseLong(hash.getOrDefault(JobFields.GENERATION, "0")),
         hash.get(JobFields.RESULTS_TOPIC),
-        EXPRESS.equals(hash.get(JobFields.LANE)));
+        EXPRESS.equals(hash.get(JobFields.LANE)),
+        instant(hash.get(JobFields.TOPICS_DELETED)),
+        Long.parseLong(hash.getOrDefault(JobFields.LOG_FROM, "0")));
   }
 
   /** The API's view: timestamps in ISO-8601, absent fields left out. */

@@ -50,6 +50,10 @@ public final class JobFields {
   public static final String REDUCED = "reduced";
   /** One task counted by the call that ended the job, so a lost end record is told again. */
   public static final String FINISHER = "finisher";
+  /** A small job's: the express log's end offset before its first record, where reading its log starts. */
+  public static final String LOG_FROM = "logFrom";
+  /** When the janitor deleted its topics and bitmaps: copies of its tasks that still come are skipped. */
+  public static final String TOPICS_DELETED = "topicsDeleted";
   /** The job's last log record (JSON), kept so it outlives the log topic. */
   public static final String LAST_LOG = "lastLog";
 
@@ -71,7 +75,7 @@ public final class JobFields {
 
   public static final Set<String> ALL = Set.of(ID, TYPE, PAYLOAD, TOTAL, ITEMIZED, PARTITIONS, LANE, PRIORITY,
       MAX_ATTEMPTS, SUBMITTED_BY, STATUS, DONE, FAILED, RESULT, ERROR, CREATED_AT, RUN_AT, STARTED_AT,
-      UPDATED_AT, FINISHED_AT, VERSION, ARRIVAL, GENERATION, PRODUCED, RETRY_TOTAL, REDUCED, FINISHER, LAST_LOG,
+      UPDATED_AT, FINISHED_AT, VERSION, ARRIVAL, GENERATION, PRODUCED, RETRY_TOTAL, REDUCED, FINISHER, TOPICS_DELETED, LOG_FROM, LAST_LOG,
       RESULTS_TOPIC, RESULTS_RETENTION_MS, CALLBACK_URL, CALLBACK_STATE, PROGRESS_SEQ, PROGRESS_AT, PROGRESS_COUNT, PROGRESS_RATE, PROGRESS_LAST_INDEX);
 
   /** A script's header names the job hash's key: {@code KEYS[n] job hash}. */

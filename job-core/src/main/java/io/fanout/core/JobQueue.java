@@ -193,9 +193,13 @@ public final class JobQueue {
    * Resolves false when the lease is lost: the fan-out must stop.
    */
   public Future<Boolean> checkpoint(String jobId, String owner, long leaseMs, long produced) {
-    return saveProduced(jobId, produced)
-        .compose(saved -> CHECKPOINT.run(redis, List.of(RedisKeys.LEASES, RedisKeys.LEASE_OWNERS),
-            List.of(jobId, owner, System.currentTimeMillis() + leaseMs)))
+    return saveProduced(jobId, produced).compose(saved -> renewLease(jobId, owner, leaseMs));
+  }
+
+  /** Renews the fan-out lease, as when its first step takes long; resolves false when it is lost. */
+  public Future<Boolean> renewLease(String jobId, String owner, long leaseMs) {
+    return CHECKPOINT.run(redis, List.of(RedisKeys.LEASES, RedisKeys.LEASE_OWNERS),
+            List.of(jobId, owner, System.currentTimeMillis() + leaseMs))
         .map(JobQueue::isOne);
   }
 

@@ -18,6 +18,7 @@ import java.util.Set;
 public final class JobStore {
   private static final RedisScript COMPLETE = RedisScript.named("complete");
   private static final RedisScript LOGGED = RedisScript.named("logged");
+  private static final RedisScript TOPICS_DELETED = RedisScript.named("topics-deleted");
 
   /**
    * What one completion call changed.
@@ -186,6 +187,25 @@ public final class JobStore {
     return range(RedisKeys.failures(jobId), from, from + limit).map(records -> records.stream()
         .map(JsonObject::new)
         .toList());
+  }
+
+  /**
+   * Records where a small job's records can start in the express log, unless a dispatcher did
+   * before (a resumed fan-out keeps the first, lower offset).
+   */
+  public Future<Void> logFrom(String jobId, long offset) {
+    return redis.send(Request.cmd(Command.HSETNX).arg(RedisKeys.job(jobId)).arg(JobFields.LOG_FROM).arg(offset))
+        .mapEmpty();
+  }
+
+  /**
+   * Marks a finished job's topics deleted and drops its bitmaps and retry list, in one step:
+   * workers then skip any copy of its tasks that still comes.
+   */
+  public Future<Void> topicsDeleted(String jobId) {
+    List<String> keys = new java.util.ArrayList<>(List.of(RedisKeys.job(jobId)));
+    keys.addAll(RedisKeys.runKeys(jobId));
+    return TOPICS_DELETED.run(redis, keys, List.of(System.currentTimeMillis())).mapEmpty();
   }
 
   /** How many tasks a retry run produces again (0 for a first run). */

@@ -30,8 +30,12 @@ public record JobTemplate(Job.Spec spec, String callbackUrl, Long resultsRetenti
     return Map.copyOf(options);
   }
 
+  /**
+   * The job this template submits now. A job that keeps its results longer than the rest goes the
+   * standard way, however small: the express log it would share is kept for everyone alike.
+   */
   public Job jobAt(String jobId, Instant now, String submittedBy, long smallJobTasks) {
-    return Job.accepted(jobId, spec, now, submittedBy, smallJobTasks);
+    return Job.accepted(jobId, spec, now, submittedBy, resultsRetentionMs == null ? smallJobTasks : 0);
   }
 
   /** The template in the shape {@code POST /jobs} takes, as the API shows it. */

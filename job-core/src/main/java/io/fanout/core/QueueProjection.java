@@ -69,7 +69,7 @@ final class QueueProjection {
     keys.addAll(RedisKeys.statusIndexes());
     keys.addAll(List.of(RedisKeys.UPLOADS, RedisKeys.STAGED, RedisKeys.STAGED_BYTES, RedisKeys.FINISHED_JOBS,
         RedisKeys.CALLBACKS_DUE, RedisKeys.CALLBACK_TRIES, RedisKeys.WAITING_EXPRESS, RedisKeys.ACTIVE_EXPRESS,
-        RedisKeys.EXPRESS_JOBS));
+        RedisKeys.EXPRESS_JOBS, RedisKeys.FINISHED_SMALL_JOBS));
     return List.copyOf(keys);
   }
 }

@@ -32,6 +32,12 @@ public final class RedisKeys {
   /** Set of the ids of small jobs not finished: which lane a delayed job joins when its time comes. */
   public static final String EXPRESS_JOBS = QUEUE + "express";
 
+  /**
+   * Sorted set of finished small jobs (score: when they finished) whose bitmaps are kept and whose
+   * records in the express log count as there, until the janitor's {@code TOPIC_RETENTION_MS}.
+   */
+  public static final String FINISHED_SMALL_JOBS = QUEUE + "express:finished";
+
   /** Sorted set of job ids being fanned out (score: lease deadline, epoch ms). */
   public static final String LEASES = QUEUE + "leases";
 

@@ -11,9 +11,10 @@ import io.vertx.core.json.JsonObject;
  *
  * @param item the dataset item this task processes, or null for iteration jobs
  * @param resultsTopic the job's topic for results ({@link Job#resultsTopic()}), or null
+ * @param logTopic where its outcome is logged: its job's log, or the express log a small job's share
  */
 public record Task(String jobId, long index, long total, String type, int maxAttempts, JsonObject payload, Object item,
-    String resultsTopic) {
+    String resultsTopic, String logTopic) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -29,6 +30,6 @@ public record Task(String jobId, long index, long total, String type, int maxAtt
   /** The task with this index of the job, with its item given as JSON (null for an iteration job). */
   public static Task of(Job job, long index, String itemJson) {
     return new Task(job.id(), index, job.total(), job.type(), job.maxAttempts(), job.payload(),
-        itemJson == null ? null : Json.decodeValue(itemJson), job.resultsTopic());
+        itemJson == null ? null : Json.decodeValue(itemJson), job.resultsTopic(), Topics.logOf(job));
   }
 }

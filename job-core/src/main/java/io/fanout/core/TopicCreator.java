@@ -18,7 +18,12 @@ import java.util.concurrent.TimeUnit;
  * verticle's context.
  */
 public final class TopicCreator {
-  private static final int LEADER_WAIT_ATTEMPTS = 100;
+  /**
+   * How long the partitions of one request may take to get leaders. Hundreds of topics in one
+   * request take seconds on a busy broker (each partition is a directory and files to make), and
+   * the fan-outs waiting meanwhile keep their leases.
+   */
+  private static final long LEADER_WAIT_MS = 60_000;
   private static final long LEADER_WAIT_STEP_MS = 20;
 
   private record Request(Map<String, Integer> topics, Promise<Void> ready) {}
@@ -60,7 +65,7 @@ public final class TopicCreator {
     batch.forEach(request -> topics.putAll(request.topics()));
     List<String> names = List.copyOf(topics.keySet());
     admin.createTopics(topics)
-        .compose(created -> awaitLeaders(names, LEADER_WAIT_ATTEMPTS))
+        .compose(created -> awaitLeaders(names, System.currentTimeMillis() + LEADER_WAIT_MS))
         .onComplete(done -> {
           creating = false;
           batch.forEach(request -> request.ready().handle(done));
@@ -69,23 +74,27 @@ public final class TopicCreator {
   }
 
   /**
-   * Waits until every partition of the new topics has a leader. Producing earlier meets
-   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries of those first batches can
-   * then be refused as out of sequence for good.
+   * Waits until every partition of the new topics has a leader, asking again only about those
+   * still without one. Producing earlier meets NOT_LEADER_OR_FOLLOWER, and the idempotent
+   * producer's retries of those first batches can then be refused as out of sequence for good.
    */
-  private Future<Void> awaitLeaders(List<String> topics, int attemptsLeft) {
+  private Future<Void> awaitLeaders(List<String> topics, long deadline) {
     return admin.describeTopics(topics)
-        .map(descriptions -> descriptions.size() == topics.size() && PartitionLeaders.missing(descriptions).isEmpty())
-        .otherwise(false)
-        .compose(ready -> {
-          if (ready) {
+        .map(descriptions -> {
+          Map<String, List<Integer>> missing = PartitionLeaders.missing(descriptions);
+          return topics.stream().filter(topic -> !descriptions.containsKey(topic) || missing.containsKey(topic)).toList();
+        })
+        .otherwise(topics)
+        .compose(leaderless -> {
+          if (leaderless.isEmpty()) {
             return Future.succeededFuture();
           }
-          if (attemptsLeft <= 1) {
-            return Future.failedFuture("partitions of " + topics.size() + " new topics have no leader yet");
+          if (System.currentTimeMillis() >= deadline) {
+            return Future.failedFuture("partitions of " + leaderless.size() + " new topics have no leader after "
+                + LEADER_WAIT_MS + " ms");
           }
           return vertx.timer(LEADER_WAIT_STEP_MS, TimeUnit.MILLISECONDS)
-              .compose(waited -> awaitLeaders(topics, attemptsLeft - 1));
+              .compose(waited -> awaitLeaders(leaderless, deadline));
         });
   }
 }

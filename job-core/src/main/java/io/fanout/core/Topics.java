@@ -16,6 +16,15 @@ public final class Topics {
    */
   public static final String EXPRESS_TASKS = "jobs.express.tasks";
 
+  /**
+   * The log small jobs share, in one partition: each record names its job ({@code jobId}), and a
+   * job's records start no earlier than the offset its dispatcher saw as the end before the job
+   * ran ({@link JobFields#LOG_FROM}). A topic per small job would make the broker create and
+   * delete hundreds of topics a second, and a worker's transaction meet each new one before its
+   * leader is ready.
+   */
+  public static final String EXPRESS_LOG = "jobs.express.log";
+
   /** What every worker in the consumer group subscribes to: each big job's task topic, and the express lane. */
   public static final Pattern TASKS_PATTERN =
       Pattern.compile("job\\." + JobId.REGEX + "\\.tasks|" + Pattern.quote(EXPRESS_TASKS));
@@ -37,6 +46,22 @@ public final class Topics {
   /** One partition: the result of each task's first completion, then lifecycle records. */
   public static String log(String jobId) {
     return PREFIX + jobId + ".log";
+  }
+
+  public static final char LOG_KEY_SEPARATOR = ':';
+
+  /**
+   * The key of a log record of the job, whose key in its own log would be {@code key} (a task's
+   * index, or the lifecycle key): in the express log it is prefixed by the job's id, so that a
+   * reader tells the job's records from the other small jobs' ({@link LogLocation}).
+   */
+  public static String logKey(String logTopic, String jobId, String key) {
+    return EXPRESS_LOG.equals(logTopic) ? jobId + LOG_KEY_SEPARATOR + key : key;
+  }
+
+  /** Where the job's log records go: its own log, or the express log for a small job. */
+  public static String logOf(Job job) {
+    return job.express() ? EXPRESS_LOG : log(job.id());
   }
 
   /**
@@ -64,11 +89,11 @@ public final class Topics {
 
   /**
    * The topics every job shares, made at start by whichever process needs them first: the dead
-   * letters, and the express lane with {@code TASK_PARTITIONS} partitions (the most workers that
+   * letters, the express log, and the express lane with {@code TASK_PARTITIONS} partitions (the most workers that
    * can share it; more can be added to the topic later, as to any).
    */
   public static Map<String, Integer> shared(Settings settings) {
-    return Map.of(DEAD_LETTERS, 1, EXPRESS_TASKS, settings.integer(Settings.TASK_PARTITIONS));
+    return Map.of(DEAD_LETTERS, 1, EXPRESS_TASKS, settings.integer(Settings.TASK_PARTITIONS), EXPRESS_LOG, 1);
   }
 
   /** Every topic a job may have, for deleting them. */

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * and produces one task record per iteration, a window at a time. After each window it saves how
  * far it got and renews the lease, so that if this dispatcher dies another one resumes the job
  * from there once the lease runs out. A small job (the express lane) goes the same way, into the
- * shared express topic instead of a task topic of its own: only its log topic is made for it.
+ * shared express topic instead of a task topic of its own, and its log is the shared express
+ * log: no topic is made for it, and it records where in that log its records start.
  */
 public class DispatchVerticle extends VerticleBase {
   /** Windows of tasks sent but not yet checkpointed: what a dispatcher taking over may send again. */
@@ -53,6 +54,7 @@ public class DispatchVerticle extends VerticleBase {
   private JobStore store;
   private TopicAdmin admin;
   private TopicCreator topicCreator;
+  private ExpressLogEnd expressLogEnd;
   private KafkaSink producer;
   private MeterRegistry registry;
   /** Big jobs' fan-outs under way here, at most DISPATCH_CONCURRENCY; a small job's takes one window. */
@@ -70,9 +72,10 @@ public class DispatchVerticle extends VerticleBase {
     topicCreator = new TopicCreator(vertx, admin);
     registry = FanoutMeters.registry(settings);
     producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner), registry);
-    Future<Void> sharedTopics = topicCreator.create(Topics.shared(settings));
+    expressLogEnd = new ExpressLogEnd(vertx, admin);
+    Future<Void> sharedTopics = topicCreator.create(Topics.shared(settings)).onSuccess(made -> expressLogEnd.start());
     vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
-    new TopicJanitor(vertx, redis, admin, settings, owner,
+    new TopicJanitor(vertx, redis, store, admin, settings, owner,
         new JobRetention(redis, admin), new StaleUploads(new StagingLedger(redis), admin)).start();
     vertx.setPeriodic(settings.longValue(Settings.LEASE_MS) / 2, tick -> repairQueue());
     return sharedTopics
@@ -123,8 +126,10 @@ public class DispatchVerticle extends VerticleBase {
     store.find(jobId)
         .compose(job -> job == null || job.status() != JobState.RUNNING
             ? Future.succeededFuture(false)
-            : createTopics(job)
-                .compose(created -> Future.all(store.producedSoFar(jobId), store.retryCount(jobId)))
+            : leased(jobId, createTopics(job))
+                .compose(created -> job.express() ? expressLogEnd.lowerBound().compose(end -> store.logFrom(jobId, end))
+                    : Future.succeededFuture())
+                .compose(recorded -> Future.all(store.producedSoFar(jobId), store.retryCount(jobId)))
                 .compose(cursor -> {
                   long from = cursor.resultAt(0);
                   long retries = cursor.resultAt(1);
@@ -150,17 +155,29 @@ public class DispatchVerticle extends VerticleBase {
         });
   }
 
-  /** The job's log, its task topic unless it is small, and the user's results topic if it names one. */
+  /**
+   * Keeps the job's lease while {@code step} runs: creating topics can take longer than a lease
+   * when the broker is busy (hundreds of topics in one request), and a lease run out meanwhile
+   * would have another dispatcher resume the job and send its first window twice.
+   */
+  private <T> Future<T> leased(String jobId, Future<T> step) {
+    long leaseMs = settings.longValue(Settings.LEASE_MS);
+    long renewal = vertx.setPeriodic(leaseMs / 3, tick -> queue.renewLease(jobId, owner, leaseMs));
+    return step.andThen(done -> vertx.cancelTimer(renewal));
+  }
+
+  /** A big job's tasks and log topics, and the user's results topic if the job names one. */
   private Future<Void> createTopics(Job job) {
-    Map<String, Integer> topics = new HashMap<>(Map.of(Topics.log(job.id()), 1));
+    Map<String, Integer> topics = new HashMap<>();
     if (!job.express()) {
       topics.put(Topics.tasks(job.id()), job.partitions());
+      topics.put(Topics.log(job.id()), 1);
     }
     if (job.resultsTopic() != null) {
       // The user's topic: made if it does not exist yet, never deleted by Fanout.
       topics.put(job.resultsTopic(), job.partitions());
     }
-    Future<Void> created = topicCreator.create(topics);
+    Future<Void> created = topics.isEmpty() ? Future.succeededFuture() : topicCreator.create(topics);
     // Workers would find a new task topic at their next metadata refresh, each at its own moment;
     // told together, they join the rebalance that assigns it together and share it. The express
     // topic they hold already.

@@ -11,7 +11,9 @@ import java.util.Map;
  * Which jobs still want their tasks run, as this worker knows it, and what their tasks are
  * (type, payload, total: task records carry only the index and item). Wanted are the jobs
  * running, and those finished, whose remaining records are tasks re-delivered after a crash, to
- * be logged. A cancelled job's tasks are skipped. Workers ask Redis at most once per
+ * be logged, until the janitor deletes their topics and bitmaps: a copy that comes later (a small
+ * job's tasks stay in the express topic) has no log to go to and no bitmap to be told apart by. A
+ * cancelled job's tasks are skipped. Workers ask Redis at most once per
  * {@code recheckMs} per job, and a cancel broadcast ends a job at once.
  */
 final class LiveJobs {
@@ -50,7 +52,7 @@ final class LiveJobs {
       if (job != null && job.status() == JobState.QUEUED) {
         return Future.failedFuture("job " + jobId + " is queued to run again");
       }
-      boolean wanted = job != null && job.status() != JobState.CANCELLED;
+      boolean wanted = job != null && job.status() != JobState.CANCELLED && job.topicsDeletedAt() == null;
       known.put(jobId, new Entry(wanted ? job : null, now));
       return Future.succeededFuture(wanted ? job : null);
     });

@@ -97,7 +97,7 @@ final class OutcomeRecorder {
     /** The record of the job's end, when this round ended it (or must tell it again); else null. */
     ProducerRecord<String, String> finishRecord() {
       return finish == null ? null
-          : new ProducerRecord<>(Topics.log(prepared.jobId()), LOG_PARTITION, LifecycleEvent.LOG_KEY, finish.encode());
+          : logRecord(prepared.last().task(), LifecycleEvent.LOG_KEY, finish.encode());
     }
 
     Task lastTask() {
@@ -134,11 +134,10 @@ final class OutcomeRecorder {
     }
     inScriptOrder.addAll(failed);
     LogRecords logRecords = new LogRecords(jobId, workerId);
-    String log = Topics.log(jobId);
     List<List<ProducerRecord<String, String>>> records = new ArrayList<>(inScriptOrder.size());
     for (Outcome outcome : inScriptOrder) {
-      ProducerRecord<String, String> logRecord = new ProducerRecord<>(log, LOG_PARTITION,
-          Long.toString(outcome.task().index()), logRecords.of(outcome));
+      ProducerRecord<String, String> logRecord =
+          logRecord(outcome.task(), Long.toString(outcome.task().index()), logRecords.of(outcome));
       if (outcome.succeeded() && outcome.task().resultsTopic() != null) {
         // In the same transaction as the log record, and only with it: the user's topic gets each result once.
         records.add(List.of(logRecord, new ProducerRecord<>(outcome.task().resultsTopic(),
@@ -149,6 +148,11 @@ final class OutcomeRecorder {
           new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId, outcome.failureRecord(workerId).encode())));
     }
     return new Prepared(jobId, inScriptOrder, records);
+  }
+
+  /** A record of the task's job's log, in its own log or the express log. */
+  private static ProducerRecord<String, String> logRecord(Task task, String key, String value) {
+    return new ProducerRecord<>(task.logTopic(), LOG_PARTITION, Topics.logKey(task.logTopic(), task.jobId(), key), value);
   }
 
   /** On the verticle's context: counts the outcomes once in Redis. */

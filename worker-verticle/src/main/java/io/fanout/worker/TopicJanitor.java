@@ -2,6 +2,7 @@ package io.fanout.worker;
 
 import io.fanout.core.JobFields;
 import io.fanout.core.JobRetention;
+import io.fanout.core.JobStore;
 import io.fanout.core.RedisKeys;
 import io.fanout.core.Settings;
 import io.fanout.core.StaleUploads;
@@ -22,19 +23,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the topics of finished jobs: after {@code TOPIC_RETENTION_MS}, or sooner, oldest
- * first, when the topics of active and finished jobs would pass {@code TOPIC_BUDGET}; with them go
- * the job's bitmaps and retry list. A job's summary, counts, failures and last log record stay in
+ * first, when the topics of active and finished jobs would pass {@code TOPIC_BUDGET}, but never
+ * within {@link #FINISHED_GRACE_MS} of a job's end; with them go the job's bitmaps and retry list,
+ * and the job is marked so that workers skip any copy of its tasks that still comes (a small
+ * job's tasks stay in the shared express topic). A job's summary, counts, failures and last log record stay in
  * Redis until {@link JobRetention} forgets the job after {@code JOB_RETENTION_MS}. The same sweep
  * deletes the staging topics of uploads that never became jobs ({@link StaleUploads}). Every
  * dispatcher runs a janitor; a short Redis lock lets one sweep at a time.
  */
 final class TopicJanitor {
   private static final Logger LOG = LoggerFactory.getLogger(TopicJanitor.class);
-  private static final int SWEEP_LIMIT = 100;
+  /** Jobs cleaned per sweep at most: enough for hundreds of small jobs a second at the default interval. */
+  private static final int SWEEP_LIMIT = 2_000;
+  /**
+   * How long a finished job's topics stay at least, whatever the budget: the worker whose round
+   * counted its last task is still committing that round's log records into its log (a
+   * transaction lives up to 5 s, longer on a starved machine), and a send to a deleted topic
+   * would hold the worker's whole round until it timed out.
+   */
+  private static final long FINISHED_GRACE_MS = 30_000;
   private static final int TOPICS_PER_JOB = 2;
 
   private final Vertx vertx;
   private final Redis redis;
+  private final JobStore store;
   private final TopicAdmin admin;
   private final Settings settings;
   private final String owner;
@@ -43,10 +55,11 @@ final class TopicJanitor {
   /** Whether this janitor's last sweep is still going; touched on the verticle's event loop only. */
   private boolean sweeping;
 
-  TopicJanitor(Vertx vertx, Redis redis, TopicAdmin admin, Settings settings, String owner, JobRetention retention,
-      StaleUploads staleUploads) {
+  TopicJanitor(Vertx vertx, Redis redis, JobStore store, TopicAdmin admin, Settings settings, String owner,
+      JobRetention retention, StaleUploads staleUploads) {
     this.vertx = vertx;
     this.redis = redis;
+    this.store = store;
     this.admin = admin;
     this.settings = settings;
     this.owner = owner;
@@ -76,7 +89,13 @@ final class TopicJanitor {
       if (acquired == null) {
         return Future.succeededFuture(List.<String>of());
       }
-      Future<List<String>> cleaned = jobsToClean().compose(this::clean);
+      Future<List<String>> big = jobsToClean().compose(this::clean);
+      Future<List<String>> small = smallJobsToClean().compose(this::cleanSmall);
+      Future<List<String>> cleaned = Future.join(big, small).transform(both -> {
+        List<String> all = new ArrayList<>(big.succeeded() ? big.result() : List.of());
+        all.addAll(small.succeeded() ? small.result() : List.of());
+        return both.succeeded() ? Future.succeededFuture(all) : Future.failedFuture(both.cause());
+      });
       // Each sweep goes on if another fails: they are independent, and all are done again next time.
       Future<?> forgotten = retention.sweep(settings.longValue(Settings.JOB_RETENTION_MS))
           .onFailure(failure -> LOG.warn("Retention sweep by {} failed: {}", owner, failure.toString()));
@@ -101,7 +120,9 @@ final class TopicJanitor {
             return Future.succeededFuture(List.copyOf(jobs));
           }
           long oldest = Math.min(SWEEP_LIMIT, over);
-          return redis.send(Request.cmd(Command.ZRANGE).arg(RedisKeys.FINISHED_TOPICS).arg(0).arg(oldest - 1))
+          long endedBefore = System.currentTimeMillis() - FINISHED_GRACE_MS;
+          return redis.send(Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.FINISHED_TOPICS).arg("-inf")
+                  .arg(endedBefore).arg("LIMIT").arg(0).arg(oldest))
               .map(reply -> {
                 jobs.addAll(ids(reply));
                 return List.copyOf(jobs);
@@ -145,13 +166,12 @@ final class TopicJanitor {
   private Future<List<String>> clean(List<String> jobIds) {
     List<Future<String>> cleaned = new ArrayList<>(jobIds.size());
     for (String jobId : jobIds) {
-      Request runKeys = Request.cmd(Command.DEL);
-      RedisKeys.runKeys(jobId).forEach(runKeys::arg);
       cleaned.add(admin.deleteTopics(Topics.ofJob(jobId))
-          // With the topics gone no duplicate can arrive any more: the bitmaps have done their work.
-          // They live on the job's shard and the set on the queue's: the set goes last, so a
-          // janitor dying in between leaves the job to the next sweep, which does both again.
-          .compose(deleted -> redis.send(runKeys))
+          // With the topics gone the bitmaps have done their work; the job is marked so that a
+          // copy of one of its tasks that still comes (a small job's stay in the express topic)
+          // is skipped. They live on the job's shard and the set on the queue's: the set goes
+          // last, so a janitor dying in between leaves the job to the next sweep, which does it all again.
+          .compose(deleted -> store.topicsDeleted(jobId))
           .compose(deleted -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_TOPICS).arg(jobId)))
           .map(jobId));
     }
@@ -163,6 +183,23 @@ final class TopicJanitor {
       }
       return done;
     });
+  }
+
+  /** Small jobs past TOPIC_RETENTION_MS: they have no topics of their own, so no budget hurries them. */
+  private Future<List<String>> smallJobsToClean() {
+    long retainedSince = System.currentTimeMillis() - settings.longValue(Settings.TOPIC_RETENTION_MS);
+    return redis.send(Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.FINISHED_SMALL_JOBS).arg("-inf")
+            .arg(retainedSince).arg("LIMIT").arg(0).arg(SWEEP_LIMIT))
+        .map(TopicJanitor::ids);
+  }
+
+  /** A small job's log records stay in the express log; from here on they count as gone, and its bitmaps go. */
+  private Future<List<String>> cleanSmall(List<String> jobIds) {
+    List<Future<String>> cleaned = jobIds.stream().map(jobId -> store.topicsDeleted(jobId)
+            .compose(marked -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_SMALL_JOBS).arg(jobId)))
+            .map(jobId))
+        .toList();
+    return Future.join(cleaned).map(all -> cleaned.stream().filter(Future::succeeded).map(Future::result).toList());
   }
 
   private static List<String> ids(Response reply) {

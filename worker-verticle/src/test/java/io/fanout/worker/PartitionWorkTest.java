@@ -79,7 +79,7 @@ class PartitionWorkTest {
 
   private static Outcome outcomeAt(long offset) {
     ConsumerRecord<String, String> record = new ConsumerRecord<>("job.x.tasks", 0, offset, null, "{}");
-    Task task = new Task("x", offset, 10, "count", 1, new JsonObject(), null, null);
+    Task task = new Task("x", offset, 10, "count", 1, new JsonObject(), null, null, "job.x.log");
     return new Outcome(record, task, new JsonObject(), null, 1, null, 0);
   }
 

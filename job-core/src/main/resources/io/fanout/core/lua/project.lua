@@ -11,7 +11,9 @@
 -- KEYS[10] intake, KEYS[11] unsettled changes, KEYS[12..16] status indexes: queued, running,
 -- completed, failed, cancelled, KEYS[17] uploads in flight, KEYS[18] staged bytes by job,
 -- KEYS[19] staged bytes in all, KEYS[20] finished jobs, KEYS[21] webhooks due, KEYS[22] webhook tries,
--- KEYS[23] waiting small jobs, KEYS[24] active small jobs, KEYS[25] small jobs not finished
+-- KEYS[23] waiting small jobs, KEYS[24] active small jobs, KEYS[25] small jobs not finished,
+-- KEYS[26] finished small jobs whose bitmaps and express-log records are kept (the janitor's, as KEYS[9]
+-- is for big jobs' topics, but they have no topics to count against the topic budget)
 -- ARGV[1] job id, ARGV[2] marker: 'intake', 'unsettled' or 'none', ARGV[3] the unsettled member,
 -- ARGV[4] now (ms), ARGV[5] the job's version ('' when the job is gone), ARGV[6] status,
 -- ARGV[7] priority, ARGV[8] arrival, ARGV[9] run-at time (ms, 0 = now), ARGV[10] finished at (ms),
@@ -46,7 +48,7 @@ if not version then
   -- The job is gone: it leaves every structure.
   unstage()
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[8], KEYS[9], KEYS[12], KEYS[13], KEYS[14],
-      KEYS[15], KEYS[16], KEYS[17], KEYS[20], KEYS[23], KEYS[24]}) do
+      KEYS[15], KEYS[16], KEYS[17], KEYS[20], KEYS[23], KEYS[24], KEYS[26]}) do
     redis.call('ZREM', key, id)
   end
   redis.call('SREM', KEYS[25], id)
@@ -96,6 +98,7 @@ if status == 'queued' then
   leaveFanOut()
   -- A failed job queued to run again needs its topics again.
   redis.call('ZREM', KEYS[9], id)
+  redis.call('ZREM', KEYS[26], id)
   -- Higher priority first, then arrival order. Priorities lie in [-1000, 1000] and arrivals stay
   -- below 1e12, so the score is an integer a double holds exactly.
   local score = (1000 - tonumber(ARGV[7])) * 1e12 + arrival
@@ -122,7 +125,7 @@ else
   leaveFanOut()
   redis.call('SREM', KEYS[25], id)
   if ARGV[11] == '1' then
-    redis.call('ZADD', KEYS[9], ARGV[10], id)
+    redis.call('ZADD', express and KEYS[26] or KEYS[9], ARGV[10], id)
   end
   -- NX: a purge's score 0 stays (a retry run, queued, leaves the index and comes back with its end).
   redis.call('ZADD', KEYS[20], 'NX', ARGV[10], id)

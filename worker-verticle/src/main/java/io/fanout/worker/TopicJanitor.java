@@ -193,13 +193,22 @@ final class TopicJanitor {
         .map(TopicJanitor::ids);
   }
 
-  /** A small job's log records stay in the express log; from here on they count as gone, and its bitmaps go. */
+  /**
+   * A small job has no topics of its own but the staging topic of its items, if it had any; its
+   * log records stay in the express log and from here on count as gone, and its bitmaps go. One
+   * request deletes the whole sweep's staging topics.
+   */
   private Future<List<String>> cleanSmall(List<String> jobIds) {
-    List<Future<String>> cleaned = jobIds.stream().map(jobId -> store.topicsDeleted(jobId)
-            .compose(marked -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_SMALL_JOBS).arg(jobId)))
-            .map(jobId))
-        .toList();
-    return Future.join(cleaned).map(all -> cleaned.stream().filter(Future::succeeded).map(Future::result).toList());
+    if (jobIds.isEmpty()) {
+      return Future.succeededFuture(jobIds);
+    }
+    return admin.deleteTopics(jobIds.stream().map(Topics::items).toList()).compose(deleted -> {
+      List<Future<String>> cleaned = jobIds.stream().map(jobId -> store.topicsDeleted(jobId)
+              .compose(marked -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_SMALL_JOBS).arg(jobId)))
+              .map(jobId))
+          .toList();
+      return Future.join(cleaned).map(all -> cleaned.stream().filter(Future::succeeded).map(Future::result).toList());
+    });
   }
 
   private static List<String> ids(Response reply) {

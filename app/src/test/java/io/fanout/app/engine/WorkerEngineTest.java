@@ -12,7 +12,9 @@ import io.fanout.core.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -111,39 +113,53 @@ class WorkerEngineTest {
   }
 
   @Test
-  @DisplayName("paused workers stay in the group but run nothing; resumed, they finish the job")
+  @DisplayName("paused workers stay in the group but run nothing, of a big job or a small one; resumed, they finish both")
   void pauseAndResume() {
+    int partitions = fanout.app().settings().integer(Settings.TASK_PARTITIONS);
+    long expressBefore = Await.result(kafka.records(Topics.EXPRESS_TASKS, partitions));
     assertThat(fanout.post("/workers/pause", new JsonObject()).statusCode()).isEqualTo(200);
     Await.until(() -> Future.succeededFuture(workerFigures()), figures -> figures.stream()
         .allMatch(worker -> ((JsonObject) worker).getBoolean("paused")), Duration.ofSeconds(10));
     String id = fanout.submit(new JsonObject().put("type", "count").put("count", 2000));
+    String small = fanout.submit(new JsonObject().put("type", "count").put("count", 10));
     Await.until(() -> fanout.http().get("/jobs/" + id).send().map(r -> r.bodyAsJsonObject()),
         job -> "running".equals(job.getString("status")), JOB_TIMEOUT);
-    // Its tasks are all in Kafka while every worker is paused: none of them may run.
-    Await.until(() -> kafka.records(Topics.tasks(id), fanout.app().settings().integer(Settings.TASK_PARTITIONS)),
-        produced -> produced == 2000, Duration.ofSeconds(30));
+    // Their tasks are all in Kafka while every worker is paused: none of them may run.
+    Await.until(() -> kafka.records(Topics.tasks(id), partitions), produced -> produced == 2000, Duration.ofSeconds(30));
+    Await.until(() -> kafka.records(Topics.EXPRESS_TASKS, partitions), produced -> produced == expressBefore + 10,
+        Duration.ofSeconds(30));
     assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject().getLong("done")).isZero();
+    assertThat(fanout.get("/jobs/" + small).bodyAsJsonObject().getLong("done")).isZero();
 
     assertThat(fanout.post("/workers/resume", new JsonObject()).statusCode()).isEqualTo(200);
 
     JsonObject finished = fanout.awaitFinal(id, JOB_TIMEOUT);
     assertThat(finished.getString("status")).isEqualTo("completed");
     assertThat(finished.getLong("done")).isEqualTo(2000L);
+    JsonObject smallFinished = fanout.awaitFinal(small, JOB_TIMEOUT);
+    assertThat(smallFinished.getString("lane")).isEqualTo("express");
+    assertThat(smallFinished.getLong("done")).isEqualTo(10L);
   }
 
   @Test
-  @DisplayName("a finished job's topics are deleted after the retention time; its summary and last record stay")
+  @DisplayName("a finished job's log is gone after the retention time, a big job's topics deleted and a small "
+      + "job's part of the express log with them; its summary and last record stay")
   void topicsDeletedAfterRetention() {
-    JsonObject job = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 50), JOB_TIMEOUT);
-    String id = job.getString("id");
+    int smallJobTasks = fanout.app().settings().integer(Settings.SMALL_JOB_TASKS);
+    for (long count : List.of(50L, smallJobTasks + 1L)) {
+      JsonObject job = fanout.runToEnd(new JsonObject().put("type", "count").put("count", count), JOB_TIMEOUT);
+      String id = job.getString("id");
+      assertThat(job.getString("lane")).isEqualTo(count <= smallJobTasks ? "express" : "standard");
 
-    Await.until(() -> kafka.admin().listTopics(), topics -> !topics.contains(Topics.tasks(id))
-        && !topics.contains(Topics.log(id)), RETENTION.plusSeconds(30));
+      Await.until(() -> fanout.http().get("/jobs/" + id + "/log").send().map(HttpResponse::statusCode),
+          status -> status == 410, RETENTION.plusSeconds(30));
 
-    assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject()).isEqualTo(job);
-    assertThat(fanout.get("/jobs/" + id + "/log/last").bodyAsJsonObject().getJsonObject("record")
-        .getString("event")).isEqualTo("completed");
-    assertThat(fanout.get("/jobs/" + id + "/log").statusCode()).isEqualTo(410);
+      assertThat(Await.result(kafka.admin().listTopics())).doesNotContain(Topics.tasks(id), Topics.log(id));
+      assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject()).isEqualTo(job);
+      assertThat(fanout.get("/jobs/" + id + "/log/last").bodyAsJsonObject().getJsonObject("record")
+          .getString("event")).isEqualTo("completed");
+      assertThat(fanout.get("/jobs/" + id + "/results").statusCode()).isEqualTo(410);
+    }
   }
 
   private static JsonArray workerFigures() {

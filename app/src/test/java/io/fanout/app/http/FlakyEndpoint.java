@@ -10,14 +10,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The service an http job calls, on 127.0.0.1 in the test's own Vert.x: it answers each POSTed
  * number n with {@code {"square": n*n}}, except on a first attempt at some n, which gets a 500, a
  * 429 with {@code Retry-After: 1} or no answer until well past the job's timeout (unless it is
- * started {@link #steady}). It counts
- * attempts per item, requests per second of arrival, and the headers it was sent.
+ * started {@link #steady}). It counts attempts per item and keeps the headers it was sent (requests
+ * per second are counted by {@link RateCountingService}, in a JVM of its own).
  */
 final class FlakyEndpoint implements AutoCloseable {
   static final long STALL_MS = 8000;
@@ -27,7 +26,6 @@ final class FlakyEndpoint implements AutoCloseable {
   final Map<Long, AtomicInteger> attempts = new ConcurrentHashMap<>();
   final Map<Long, Long> firstAttemptAt = new ConcurrentHashMap<>();
   final Map<Long, Long> secondAttemptAt = new ConcurrentHashMap<>();
-  final Map<Long, AtomicLong> requestsPerSecond = new ConcurrentHashMap<>();
   final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
 
   private final boolean flaky;
@@ -75,7 +73,6 @@ final class FlakyEndpoint implements AutoCloseable {
 
   private void answer(HttpServerRequest request) {
     long now = System.currentTimeMillis();
-    requestsPerSecond.computeIfAbsent(now / 1000, second -> new AtomicLong()).incrementAndGet();
     String authorization = request.getHeader("Authorization");
     if (authorization != null) {
       authorizations.add(authorization);

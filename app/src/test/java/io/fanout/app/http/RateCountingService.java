@@ -43,7 +43,8 @@ final class RateCountingService implements AutoCloseable {
         RateCountingService.class.getName());
     try {
       Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader output =
+          new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       String line = output.readLine();
       if (line == null || !line.startsWith(LISTENING)) {
         process.destroyForcibly();

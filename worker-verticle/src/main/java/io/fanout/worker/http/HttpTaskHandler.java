@@ -32,9 +32,11 @@ import java.util.concurrent.TimeoutException;
  * Requests are non-blocking ({@link HttpClient}): a task waits for its turn, its rate slot, its
  * connection and its response as a future, never on a thread. A rate slot is used only once the
  * connection is in hand, within the slot's second, so a request that waited for its connection
- * does not reach the service in a later second than its slot's. 5xx, 429, timeouts and connection errors are tried again
- * (no sooner than {@code Retry-After}); any other status fails the task with the status and the
- * start of the body. Redirects are not followed, so the host allow-list cannot be walked around.
+ * does not reach the service in a later second than its slot's. Each request says its attempt
+ * number ({@link HttpTaskOptions#ATTEMPT_HEADER}). 5xx, 429, timeouts and connection errors are
+ * tried again (no sooner than {@code Retry-After}); any other status fails the task with the
+ * status and the start of the body. Redirects are not followed, so the host allow-list cannot be
+ * walked around.
  */
 public final class HttpTaskHandler implements AsyncTaskHandler {
   private static final int BODY_EXCERPT_CHARS = 200;
@@ -77,7 +79,7 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
   }
 
   @Override
-  public Future<JsonObject> start(Task task) {
+  public Future<JsonObject> start(Task task, int attempt) {
     JobRequests job;
     try {
       job = requestsOf(task);
@@ -86,8 +88,9 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
     }
     return job.turns().enter().compose(turn -> {
       Future<JsonObject> posted = job.rate() == null
-          ? connect(job).compose(request -> post(job, task, request))
-          : job.rate().slot().compose(second -> connect(job).compose(request -> postInSecond(job, task, request, second)));
+          ? connect(job).compose(request -> post(job, task, attempt, request))
+          : job.rate().slot().compose(second -> connect(job)
+              .compose(request -> postInSecond(job, task, attempt, request, second)));
       posted.onComplete(done -> job.turns().leave());
       return posted.recover(cause -> cause instanceof TaskFailure
           ? Future.failedFuture(cause)
@@ -141,16 +144,18 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
    * otherwise (its connection took too long to open) the slot is given up and the request, its
    * connection in hand, waits first in line for a new one.
    */
-  private Future<JsonObject> postInSecond(JobRequests job, Task task, HttpClientRequest request, long second) {
+  private Future<JsonObject> postInSecond(JobRequests job, Task task, int attempt, HttpClientRequest request,
+      long second) {
     if (ClusterRateLimit.sendableNow(second)) {
-      return post(job, task, request);
+      return post(job, task, attempt, request);
     }
-    return job.rate().slotAgain().compose(next -> postInSecond(job, task, request, next));
+    return job.rate().slotAgain().compose(next -> postInSecond(job, task, attempt, request, next));
   }
 
-  private Future<JsonObject> post(JobRequests job, Task task, HttpClientRequest request) {
+  private Future<JsonObject> post(JobRequests job, Task task, int attempt, HttpClientRequest request) {
     request.putHeader(HttpHeaders.USER_AGENT, USER_AGENT).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     job.headers().forEach(request::putHeader);
+    request.putHeader(HttpTaskOptions.ATTEMPT_HEADER, Integer.toString(attempt));
     // The timeout runs from the send: a wait for a rate slot is no sign of a slow service.
     request.idleTimeout(job.options().timeoutMs());
     Object body = task.item() != null ? task.item() : HttpTaskOptions.bodyOfIteration(task.payload(), task.index());

@@ -59,12 +59,7 @@ final class ClusterRateLimit {
 
   /** Completes, with the epoch second it belongs to, when this worker holds a slot for one request. */
   Future<Long> slot() {
-    Promise<Long> slot = Promise.promise();
-    synchronized (this) {
-      waiting.addLast(slot);
-    }
-    askForSlots();
-    return slot.future();
+    return waitForSlot(false);
   }
 
   /**
@@ -72,9 +67,17 @@ final class ClusterRateLimit {
    * #sendableNow}): it waits ahead of every other request, having waited longest.
    */
   Future<Long> slotAgain() {
+    return waitForSlot(true);
+  }
+
+  private Future<Long> waitForSlot(boolean ahead) {
     Promise<Long> slot = Promise.promise();
     synchronized (this) {
-      waiting.addFirst(slot);
+      if (ahead) {
+        waiting.addFirst(slot);
+      } else {
+        waiting.addLast(slot);
+      }
     }
     askForSlots();
     return slot.future();

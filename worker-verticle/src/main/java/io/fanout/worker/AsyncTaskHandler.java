@@ -12,8 +12,11 @@ import io.vertx.core.json.JsonObject;
  */
 public interface AsyncTaskHandler extends TaskHandler {
 
-  /** Starts one attempt at the task; the future holds its result, or fails the attempt. */
-  Future<JsonObject> start(Task task);
+  /**
+   * Starts attempt number {@code attempt} (from 1) at the task; the future holds its result, or
+   * fails the attempt.
+   */
+  Future<JsonObject> start(Task task, int attempt);
 
   @Override
   default JsonObject run(Task task) {

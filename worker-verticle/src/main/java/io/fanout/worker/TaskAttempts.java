@@ -104,7 +104,7 @@ final class TaskAttempts {
     long startedAt = System.nanoTime();
     Future<JsonObject> started;
     try {
-      started = ((AsyncTaskHandler) handled.handler()).start(task);
+      started = ((AsyncTaskHandler) handled.handler()).start(task, attempt);
     } catch (RuntimeException e) {
       started = Future.failedFuture(e);
     }

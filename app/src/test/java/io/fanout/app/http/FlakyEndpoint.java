@@ -1,6 +1,7 @@
 package io.fanout.app.http;
 
 import io.fanout.app.testing.Await;
+import io.fanout.core.http.HttpTaskOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -10,14 +11,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The service an http job calls, on 127.0.0.1 in the test's own Vert.x: it answers each POSTed
  * number n with {@code {"square": n*n}}, except on a first attempt at some n, which gets a 500, a
  * 429 with {@code Retry-After: 1} or no answer until well past the job's timeout (unless it is
- * started {@link #steady}). It counts
- * attempts per item, requests per second of arrival, and the headers it was sent.
+ * started {@link #steady}). It counts attempts per item, the attempt numbers Fanout sends, and keeps
+ * the {@code Authorization} headers it was sent (requests
+ * per second are counted by {@link RateCountingService}, in a JVM of its own).
  */
 final class FlakyEndpoint implements AutoCloseable {
   static final long STALL_MS = 8000;
@@ -27,8 +28,11 @@ final class FlakyEndpoint implements AutoCloseable {
   final Map<Long, AtomicInteger> attempts = new ConcurrentHashMap<>();
   final Map<Long, Long> firstAttemptAt = new ConcurrentHashMap<>();
   final Map<Long, Long> secondAttemptAt = new ConcurrentHashMap<>();
-  final Map<Long, AtomicLong> requestsPerSecond = new ConcurrentHashMap<>();
   final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
+  /** Per item, the highest attempt number a request for it said it was ({@code Fanout-Attempt}). */
+  final Map<Long, Integer> highestAttemptSent = new ConcurrentHashMap<>();
+  /** Requests whose {@code Fanout-Attempt} was missing or not a number from 1. */
+  final AtomicInteger requestsWithoutAttempt = new AtomicInteger();
 
   private final boolean flaky;
 
@@ -73,9 +77,13 @@ final class FlakyEndpoint implements AutoCloseable {
     return n % 997 == 2;
   }
 
+  /** Whether the first attempt at n fails (a flaky service's). */
+  static boolean failsFirstAttempt(long n) {
+    return failsWith500(n) || failsWith429(n) || stalls(n);
+  }
+
   private void answer(HttpServerRequest request) {
     long now = System.currentTimeMillis();
-    requestsPerSecond.computeIfAbsent(now / 1000, second -> new AtomicLong()).incrementAndGet();
     String authorization = request.getHeader("Authorization");
     if (authorization != null) {
       authorizations.add(authorization);
@@ -87,6 +95,12 @@ final class FlakyEndpoint implements AutoCloseable {
         return;
       }
       long n = number.longValue();
+      Integer attemptSent = attemptSent(request);
+      if (attemptSent == null) {
+        requestsWithoutAttempt.incrementAndGet();
+      } else {
+        highestAttemptSent.merge(n, attemptSent, Math::max);
+      }
       int attempt = attempts.computeIfAbsent(n, key -> new AtomicInteger()).incrementAndGet();
       boolean firstOfFlaky = flaky && attempt == 1;
       (attempt == 1 ? firstAttemptAt : secondAttemptAt).putIfAbsent(n, now);
@@ -101,6 +115,15 @@ final class FlakyEndpoint implements AutoCloseable {
             .end(new JsonObject().put("square", n * n).encode());
       }
     });
+  }
+
+  private static Integer attemptSent(HttpServerRequest request) {
+    try {
+      int attempt = Integer.parseInt(request.getHeader(HttpTaskOptions.ATTEMPT_HEADER));
+      return attempt >= 1 ? attempt : null;
+    } catch (NumberFormatException missingOrNotANumber) {
+      return null;
+    }
   }
 
   @Override

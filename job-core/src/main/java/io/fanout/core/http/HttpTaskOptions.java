@@ -19,6 +19,11 @@ import java.util.regex.Pattern;
 public record HttpTaskOptions(URI url, Map<String, HeaderValue> headers, int concurrency, int ratePerSecond,
     long timeoutMs) {
   public static final String TYPE = "http";
+  /**
+   * The request header carrying the attempt's number on its worker, from 1: a retry shows 2 or more,
+   * while a task delivered twice (at-least-once) shows 1 again, so a service can tell them apart.
+   */
+  public static final String ATTEMPT_HEADER = "Fanout-Attempt";
   public static final int DEFAULT_CONCURRENCY = 64;
   public static final int MAX_CONCURRENCY = 10_000;
   public static final int MAX_RATE_PER_SECOND = 1_000_000;

@@ -9,13 +9,16 @@ import io.fanout.worker.TaskFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Redis;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -26,13 +29,19 @@ import java.util.concurrent.TimeoutException;
 /**
  * The {@code http} task type: each task POSTs its item (or, for a count job, its index and the
  * job's payload) as JSON to the job's {@code payload.url}, and the response becomes its result.
- * Requests are non-blocking ({@link WebClient}): a task waits for its turn, its rate slot and its
- * response as a future, never on a thread. 5xx, 429, timeouts and connection errors are tried again
- * (no sooner than {@code Retry-After}); any other status fails the task with the status and the
- * start of the body. Redirects are not followed, so the host allow-list cannot be walked around.
+ * Requests are non-blocking ({@link HttpClient}): a task waits for its turn, its rate slot, its
+ * connection and its response as a future, never on a thread. A rate slot is used only once the
+ * connection is in hand, within the slot's second, so a request that waited for its connection
+ * does not reach the service in a later second than its slot's. Each request says its attempt
+ * number ({@link HttpTaskOptions#ATTEMPT_HEADER}). 5xx, 429, timeouts and connection errors are
+ * tried again (no sooner than {@code Retry-After}); any other status fails the task with the
+ * status and the start of the body. Redirects are not followed, so the host allow-list cannot be
+ * walked around.
  */
 public final class HttpTaskHandler implements AsyncTaskHandler {
   private static final int BODY_EXCERPT_CHARS = 200;
+  private static final String USER_AGENT = "fanout-http-task";
+  private static final String JSON = "application/json";
   private static final int MAX_CONNECTIONS_PER_HOST = 2048;
   private static final long MAX_RETRY_AFTER_MS = 3_600_000;
   /** Jobs whose requests this worker keeps ready (options, headers, turn, rate); the least recent goes first. */
@@ -44,7 +53,7 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
 
   private final Vertx vertx;
   private final Redis redis;
-  private final WebClient client;
+  private final HttpClient client;
   private final HostAllowList allowedHosts;
   private final TaskSecrets secrets;
   private final Map<String, JobRequests> jobs = new LinkedHashMap<>(16, 0.75f, true) {
@@ -57,9 +66,9 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
   public HttpTaskHandler(Vertx vertx, Redis redis, Settings settings) {
     this.vertx = vertx;
     this.redis = redis;
-    this.client = WebClient.create(vertx,
-        new WebClientOptions().setFollowRedirects(false).setKeepAlive(true).setUserAgent("fanout-http-task"),
-        new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_HOST));
+    // Redirects are not followed: the core client follows none unless a request asks it to.
+    this.client = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
+        .with(new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_HOST)).build();
     this.allowedHosts = HostAllowList.of(settings.list(Settings.HTTP_TASK_ALLOWED_HOSTS));
     this.secrets = TaskSecrets.load(settings.optionalString(Settings.HTTP_TASK_SECRETS));
   }
@@ -70,7 +79,7 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
   }
 
   @Override
-  public Future<JsonObject> start(Task task) {
+  public Future<JsonObject> start(Task task, int attempt) {
     JobRequests job;
     try {
       job = requestsOf(task);
@@ -78,10 +87,14 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
       return Future.failedFuture(refused);
     }
     return job.turns().enter().compose(turn -> {
-      Future<Void> slot = job.rate() == null ? Future.succeededFuture() : job.rate().slot();
-      Future<JsonObject> posted = slot.compose(taken -> post(job, task));
+      Future<JsonObject> posted = job.rate() == null
+          ? connect(job).compose(request -> post(job, task, attempt, request))
+          : job.rate().slot().compose(second -> connect(job)
+              .compose(request -> postInSecond(job, task, attempt, request, second)));
       posted.onComplete(done -> job.turns().leave());
-      return posted;
+      return posted.recover(cause -> cause instanceof TaskFailure
+          ? Future.failedFuture(cause)
+          : Future.failedFuture(TaskFailure.retryAfter(failureOf(job, cause), 0)));
     });
   }
 
@@ -120,13 +133,34 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
     }
   }
 
-  private Future<JsonObject> post(JobRequests job, Task task) {
-    HttpRequest<Buffer> request = client.postAbs(job.options().url().toString()).timeout(job.options().timeoutMs());
+  /** A request on a connection of its own from the pool (opened if none is free). */
+  private Future<HttpClientRequest> connect(JobRequests job) {
+    return client.request(new RequestOptions().setMethod(HttpMethod.POST)
+        .setAbsoluteURI(job.options().url().toString()).setConnectTimeout(job.options().timeoutMs()));
+  }
+
+  /**
+   * Sends on a slot of {@code second} if that second still has room for the request to arrive in;
+   * otherwise (its connection took too long to open) the slot is given up and the request, its
+   * connection in hand, waits first in line for a new one.
+   */
+  private Future<JsonObject> postInSecond(JobRequests job, Task task, int attempt, HttpClientRequest request,
+      long second) {
+    if (ClusterRateLimit.sendableNow(second)) {
+      return post(job, task, attempt, request);
+    }
+    return job.rate().slotAgain().compose(next -> postInSecond(job, task, attempt, request, next));
+  }
+
+  private Future<JsonObject> post(JobRequests job, Task task, int attempt, HttpClientRequest request) {
+    request.putHeader(HttpHeaders.USER_AGENT, USER_AGENT).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     job.headers().forEach(request::putHeader);
+    request.putHeader(HttpTaskOptions.ATTEMPT_HEADER, Integer.toString(attempt));
+    // The timeout runs from the send: a wait for a rate slot is no sign of a slow service.
+    request.idleTimeout(job.options().timeoutMs());
     Object body = task.item() != null ? task.item() : HttpTaskOptions.bodyOfIteration(task.payload(), task.index());
-    return request.sendJson(body).transform(sent -> sent.succeeded()
-        ? outcomeOf(sent.result())
-        : Future.failedFuture(TaskFailure.retryAfter(failureOf(job, sent.cause()), 0)));
+    return request.send(Json.encodeToBuffer(body))
+        .compose(response -> response.body().compose(answer -> outcomeOf(response, answer)));
   }
 
   private static String failureOf(JobRequests job, Throwable cause) {
@@ -135,12 +169,12 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
         : "request to " + job.options().url().getHost() + " failed: " + cause;
   }
 
-  private static Future<JsonObject> outcomeOf(HttpResponse<Buffer> response) {
+  private static Future<JsonObject> outcomeOf(HttpClientResponse response, Buffer body) {
     int status = response.statusCode();
     if (status >= 200 && status < 300) {
-      return Future.succeededFuture(new JsonObject().put("status", status).put("body", bodyOf(response.body())));
+      return Future.succeededFuture(new JsonObject().put("status", status).put("body", bodyOf(body)));
     }
-    String failure = "HTTP " + status + ": " + excerpt(response.body());
+    String failure = "HTTP " + status + ": " + excerpt(body);
     if (status == 429 || status >= 500) {
       return Future.failedFuture(TaskFailure.retryAfter(failure, retryAfterMs(response.getHeader("Retry-After"))));
     }

@@ -79,7 +79,7 @@ class WalkingSkeletonTest {
 
   @Test
   @DisplayName("dispatch creates a big job's tasks and log topics, with the partitions asked for; a small job gets "
-      + "its log topic only, its tasks going through the express topic")
+      + "none, its tasks and log records going through the express topics, where its log and results are read")
   void dispatchCreatesTopics() {
     JsonObject big = fanout.runToEnd(new JsonObject().put("type", "count").put("count", smallJobTasks() + 1)
         .put("partitions", 3), JOB_TIMEOUT);
@@ -93,8 +93,18 @@ class WalkingSkeletonTest {
     String singleId = single.getString("id");
     assertThat(single.getString("lane")).isEqualTo("express");
     assertThat(single.getInteger("partitions")).as("never more than one per task").isEqualTo(1);
-    assertThat(Await.result(admin.listTopics())).contains(Topics.log(singleId), Topics.EXPRESS_TASKS)
-        .doesNotContain(Topics.tasks(singleId));
+    assertThat(Await.result(admin.listTopics())).contains(Topics.EXPRESS_TASKS, Topics.EXPRESS_LOG)
+        .doesNotContain(Topics.tasks(singleId), Topics.log(singleId));
+    JsonObject log = fanout.get("/jobs/" + singleId + "/log").bodyAsJsonObject();
+    assertThat(log.getJsonArray("records")).extracting(entry -> ((JsonObject) entry).getJsonObject("record")
+        .getString("jobId")).as("the job's records alone, among other small jobs'").containsOnly(singleId);
+    List<JsonObject> records = log.getJsonArray("records").stream()
+        .map(entry -> ((JsonObject) entry).getJsonObject("record")).toList();
+    assertThat(records).filteredOn(record -> record.containsKey("index")).as("its one task").hasSize(1);
+    assertThat(records).extracting(record -> record.getString("event")).as("its end").contains("completed");
+    String results = fanout.get("/jobs/" + singleId + "/results").bodyAsString();
+    assertThat(results.lines().map(JsonObject::new).toList()).singleElement()
+        .satisfies(line -> assertThat(line.getJsonObject("result").getString("value")).isEqualTo(sha256sum("topics")));
   }
 
   @Test

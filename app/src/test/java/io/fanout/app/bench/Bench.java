@@ -362,8 +362,8 @@ public final class Bench {
     List<Double> streamP50 = new ArrayList<>();
     List<Double> streamP99 = new ArrayList<>();
     List<Double> spans = new ArrayList<>();
-    try (JobLog log = new JobLog(backends.bootstrapServers());
-        SockJsBridgeClient browser = SockJsBridgeClient.connect(clients, app.settings().integer(Settings.PROGRESS_PORT))) {
+    JobLog log = new JobLog(http);
+    try (SockJsBridgeClient browser = SockJsBridgeClient.connect(clients, app.settings().integer(Settings.PROGRESS_PORT))) {
       LatencyProbe probe = new LatencyProbe(http, log, browser);
       for (int run = 1; run <= options.integer("--latency-runs"); run++) {
         List<Double> totals = new ArrayList<>();

@@ -64,9 +64,22 @@ public final class KafkaProbe implements AutoCloseable {
         .collect(java.util.stream.Collectors.toSet());
   }
 
-  /** Committed records of a job's log topic, counted one by one. */
+  /** Committed records of a job's log, counted one by one. */
   public long logRecords(String jobId) {
-    return readAll(Topics.log(jobId)).size();
+    return jobLog(jobId).size();
+  }
+
+  /**
+   * Every committed record of the job's log, wherever it is: its own log topic, or, for a small
+   * job, its records among the other small jobs' in the express log (their keys start with its id).
+   */
+  public List<KafkaConsumerRecord<String, String>> jobLog(String jobId) {
+    if (Await.result(admin.listTopics()).contains(Topics.log(jobId))) {
+      return readAll(Topics.log(jobId));
+    }
+    String prefix = Topics.logKey(Topics.EXPRESS_LOG, jobId, "");
+    return readAll(Topics.EXPRESS_LOG).stream().filter(record -> record.key() != null && record.key().startsWith(prefix))
+        .toList();
   }
 
   /** Every committed record of partition 0 of the topic, read from the beginning (read_committed). */

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
-import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.Settings;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
@@ -35,22 +33,20 @@ class BigJobIsolationTest {
 
   @TempDir
   static Path dir;
-  private static RedisNodes redis;
+  private static OwnRedisFanout topology;
   private static FanoutUnderTest fanout;
 
   @BeforeAll
   static void startFanout() {
-    redis = new RedisNodes(dir);
-    fanout = FanoutUnderTest.onSharedBackends(new JsonObject()
-        .put(Settings.REDIS_URL, redis.standalone("big-job-isolation")));
+    topology = OwnRedisFanout.start(dir, "big-job-isolation", new JsonObject());
+    fanout = topology.fanout();
   }
 
   @AfterAll
   static void stopFanout() throws InterruptedException {
-    if (fanout != null) {
-      fanout.close();
+    if (topology != null) {
+      topology.close();
     }
-    redis.close();
   }
 
   @Test
@@ -62,8 +58,7 @@ class BigJobIsolationTest {
         BIG_LIMIT);
 
     JsonObject bigWhenSmallEnded;
-    try (SmallJobClients clients = new SmallJobClients(fanout.app().vertx(),
-        fanout.app().settings().integer(Settings.HTTP_PORT), CLIENTS)) {
+    try (SmallJobClients clients = new SmallJobClients(fanout.app().vertx(), topology.httpPort(), CLIENTS)) {
       List<SmallJobClients.Submitted> small = clients.submit("beside-big", SMALL_JOBS, SMALL_LIMIT);
       var finals = clients.awaitFinal(small, SMALL_LIMIT);
       // Read right after the last small job was seen final: a job never leaves a final state and

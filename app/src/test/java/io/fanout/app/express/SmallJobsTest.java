@@ -3,9 +3,7 @@ package io.fanout.app.express;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fanout.app.testing.FanoutUnderTest;
-import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.Settings;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,30 +35,26 @@ class SmallJobsTest {
 
   @TempDir
   static Path dir;
-  private static RedisNodes redis;
-  private static FanoutUnderTest fanout;
+  private static OwnRedisFanout topology;
 
   @BeforeAll
   static void startFanout() {
-    redis = new RedisNodes(dir);
-    // A Redis of its own, so that the job counts it reads are this test's alone.
-    fanout = FanoutUnderTest.onSharedBackends(new JsonObject().put(Settings.REDIS_URL, redis.standalone("small-jobs")));
+    topology = OwnRedisFanout.start(dir, "small-jobs", new JsonObject());
   }
 
   @AfterAll
   static void stopFanout() throws InterruptedException {
-    if (fanout != null) {
-      fanout.close();
+    if (topology != null) {
+      topology.close();
     }
-    redis.close();
   }
 
   @Test
   @DisplayName("2,000 one-task sha256 jobs from 16 clients: each completed, done 1, failed 0, the digest of its "
       + "input, one task record in its log")
   void everySmallJobCompletesOnce() {
-    try (SmallJobClients clients = new SmallJobClients(fanout.app().vertx(),
-        fanout.app().settings().integer(Settings.HTTP_PORT), CLIENTS)) {
+    FanoutUnderTest fanout = topology.fanout();
+    try (SmallJobClients clients = new SmallJobClients(fanout.app().vertx(), topology.httpPort(), CLIENTS)) {
       List<SmallJobClients.Submitted> jobs = clients.submit("small", JOBS, RUN_LIMIT);
       assertThat(jobs).extracting(SmallJobClients.Submitted::id).hasSize(JOBS).doesNotHaveDuplicates();
 

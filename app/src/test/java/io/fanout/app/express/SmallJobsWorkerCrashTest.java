@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.ChildFanout;
 import io.fanout.app.testing.FanoutUnderTest;
-import io.fanout.app.testing.RedisNodes;
 import io.fanout.app.testing.SharedBackends;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
@@ -43,7 +42,7 @@ class SmallJobsWorkerCrashTest {
 
   @TempDir
   static Path dir;
-  private static RedisNodes redis;
+  private static OwnRedisFanout topology;
   private static FanoutUnderTest api;
   private static ChildFanout survivor;
   private static ChildFanout doomed;
@@ -51,10 +50,10 @@ class SmallJobsWorkerCrashTest {
 
   @BeforeAll
   static void startProcesses() {
-    redis = new RedisNodes(dir);
-    String redisUrl = redis.standalone("small-jobs-crash");
-    api = FanoutUnderTest.onSharedBackends(new JsonObject().put(Settings.REDIS_URL, redisUrl)
-        .put(Settings.WORKER_INSTANCES, 0));
+    // The API and the dispatcher; the tasks run in the worker processes alone.
+    topology = OwnRedisFanout.start(dir, "small-jobs-crash", new JsonObject().put(Settings.WORKER_INSTANCES, 0));
+    api = topology.fanout();
+    String redisUrl = topology.redisUrl();
     survivor = worker("small-jobs-survivor", redisUrl, FanoutUnderTest.freePort());
     doomedMetricsPort = FanoutUnderTest.freePort();
     doomed = worker("small-jobs-doomed", redisUrl, doomedMetricsPort);
@@ -77,10 +76,9 @@ class SmallJobsWorkerCrashTest {
         child.close();
       }
     }
-    if (api != null) {
-      api.close();
+    if (topology != null) {
+      topology.close();
     }
-    redis.close();
   }
 
   @Test
@@ -89,8 +87,7 @@ class SmallJobsWorkerCrashTest {
   void everySmallJobCompletesOnceThroughACrash() throws Exception {
     String doomedWorker = doomed.workerId();
     String survivingWorker = survivor.workerId();
-    try (SmallJobClients clients = new SmallJobClients(api.app().vertx(),
-        api.app().settings().integer(Settings.HTTP_PORT), SmallJobsTest.CLIENTS)) {
+    try (SmallJobClients clients = new SmallJobClients(api.app().vertx(), topology.httpPort(), SmallJobsTest.CLIENTS)) {
       CompletableFuture<List<SmallJobClients.Submitted>> submitting = CompletableFuture.supplyAsync(
           () -> clients.submit("crash", SmallJobsTest.JOBS, SmallJobsTest.RUN_LIMIT));
 

@@ -65,6 +65,7 @@ class BigJobIsolationTest {
       // done never goes down, so what holds now held at that moment.
       bigWhenSmallEnded = fanout.get("/jobs/" + big).bodyAsJsonObject();
       clients.verify(small, finals, SMALL_LIMIT);
+      clients.purge(small, SMALL_LIMIT);
     }
 
     assertThat(bigWhenSmallEnded.getString("status")).as("the big job when the last small one had ended: %s",

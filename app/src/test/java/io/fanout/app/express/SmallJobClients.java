@@ -145,6 +145,18 @@ final class SmallJobClients implements AutoCloseable {
     return new Checked(submitted.id(), task.getString("worker"));
   }
 
+  /** Deletes the jobs' topics and records now (DELETE ?purge=true), as a user done with them would. */
+  void purge(List<Submitted> jobs, Duration timeout) {
+    timed("purged " + jobs.size() + " jobs", () -> everyClient(client -> {
+      for (int k = client; k < jobs.size(); k += clients) {
+        HttpResponse<Buffer> answer = Await.result(http.delete("/jobs/" + jobs.get(k).id())
+            .addQueryParam("purge", "true").send());
+        assertThat(answer.statusCode()).as("purge: %s", answer.bodyAsString()).isEqualTo(204);
+      }
+      return List.of();
+    }, timeout));
+  }
+
   Future<JsonObject> job(String id) {
     return http.get("/jobs/" + id).send().map(HttpResponse::bodyAsJsonObject);
   }

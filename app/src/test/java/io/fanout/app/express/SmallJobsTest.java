@@ -65,6 +65,7 @@ class SmallJobsTest {
       JsonObject stats = fanout.get("/stats").bodyAsJsonObject();
       assertThat(Map.of("completed", stats.getLong("completed"), "failed", stats.getLong("failed")))
           .as("/stats of this test's Redis").isEqualTo(Map.of("completed", (long) JOBS, "failed", 0L));
+      clients.purge(jobs, RUN_LIMIT);
     }
   }
 }

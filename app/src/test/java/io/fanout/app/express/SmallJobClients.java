@@ -127,7 +127,10 @@ final class SmallJobClients implements AutoCloseable {
   private Checked checkLog(Submitted submitted) {
     JsonArray records = Await.until(() -> http.get("/jobs/" + submitted.id() + "/log")
             .addQueryParam("from", "0").addQueryParam("limit", Integer.toString(LOG_PAGE)).send()
-            .map(answer -> answer.statusCode() == 200 ? answer.bodyAsJsonObject().getJsonArray("records") : new JsonArray()),
+            .map(answer -> answer.statusCode() == 200 ? answer.bodyAsJsonObject().getJsonArray("records")
+                // Not a page: kept as the last answer, so that a failure says what the API said instead.
+                : new JsonArray().add(new JsonObject().put("status", answer.statusCode())
+                    .put("body", answer.bodyAsString()))),
         logged -> logged.stream().map(SmallJobClients::record).anyMatch(record -> record.containsKey("event")),
         LOG_WAIT);
     List<JsonObject> taskRecords = records.stream().map(SmallJobClients::record)
@@ -163,7 +166,8 @@ final class SmallJobClients implements AutoCloseable {
 
   static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }

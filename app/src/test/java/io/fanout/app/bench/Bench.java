@@ -435,7 +435,7 @@ public final class Bench {
     return Samples.median(rates);
   }
 
-  private void singleTaskJobs(FanoutHttp http, FanoutApp app) {
+  private void singleTaskJobs(FanoutHttp http, FanoutApp app) throws Exception {
     section("Scenario 5: single-task jobs");
     SingleTaskJobs scenario = new SingleTaskJobs(app.vertx(), http);
     int jobs = options.integer("--single-jobs");
@@ -488,6 +488,109 @@ public final class Bench {
             readRates.stream().map(r -> String.format("%.1f", r)).toList())));
     figures.add(Figure.reference("single-task.vs.new-topics-read", "Single-task jobs/s ÷ new topics read/s (same run)",
         String.format("%.2f", rate / readRate), "what a one-task job costs beyond Kafka's own start on its topic"));
+    smallJobs(http, app);
+  }
+
+  /**
+   * What a user with small jobs sees: one-task jobs/s from concurrent clients, submit to first
+   * task done one job at a time, and the same beside a huge job; each beside this run's limits,
+   * a record's round trip through Kafka and the rate at which the broker makes topics.
+   */
+  private void smallJobs(FanoutHttp http, FanoutApp app) throws Exception {
+    Settings settings = app.settings();
+    String servers = settings.string(Settings.KAFKA_BOOTSTRAP_SERVERS);
+    List<Double> trips = new RawKafkaRate(servers, 1).roundTripsMs(options.integer("--small-round-trips"),
+        KafkaClients.producer(settings, "bench-round-trip"),
+        KafkaClients.consumer(settings, "bench-round-trip", "unused"));
+    double tripP50 = Samples.percentile(trips, 50);
+    double tripP99 = Samples.percentile(trips, 99);
+    int topics = options.integer("--small-topics");
+    int perRequest = 2 * settings.integer(Settings.DISPATCH_CONCURRENCY);
+    List<Double> topicRates = new ArrayList<>();
+    for (int run = 1; run <= options.integer("--runs"); run++) {
+      topicRates.add(TopicCreationRate.topicsPerSecond(clients, settings, topics, perRequest));
+    }
+    double topicRate = Samples.median(topicRates);
+    note(String.format("limits: one record's round trip p50 %.1f ms, p99 %.1f ms; topics created %s /s", tripP50,
+        tripP99, Samples.runs(topicRates, "%,.0f")));
+    String limits = String.format("limits, same run: a record's round trip p50 %.1f ms, topics created %,.0f/s",
+        tripP50, topicRate);
+    figures.add(Figure.reference("kafka.round-trip.p50", "Raw Kafka: one record produced → consumed, p50",
+        String.format("%.1f ms", tripP50), String.format("%d records one at a time, Fanout's producer settings, a "
+            + "consumer with the workers' settings holding the partition; p99 %.1f ms", trips.size(), tripP99)));
+    figures.add(Figure.reference("kafka.topics.created", "Raw Kafka: topics created and led per second, in batches",
+        String.format("%,.0f topics/s", topicRate), String.format("%d one-partition topics through the dispatchers' "
+            + "TopicCreator and admin settings, %d per request, one request at a time, median of %d: %s", topics,
+            perRequest, topicRates.size(), Samples.runs(topicRates, "%,.0f"))));
+
+    int jobs = options.integer("--small-jobs");
+    int submitters = options.integer("--small-clients");
+    SingleTaskJobs scenario = new SingleTaskJobs(app.vertx(), http);
+    List<SingleTaskJobs.Result> runs = new ArrayList<>();
+    for (int run = 1; run <= options.integer("--runs"); run++) {
+      SingleTaskJobs.Result result = scenario.run(jobs, submitters, options.seconds("--small-timeout"));
+      note(String.format("run %d: %d of %d compute jobs from %d clients final in %.1f s = %.1f jobs/s", run,
+          result.finished(), result.submitted(), submitters, result.seconds(), result.jobsPerSecond()));
+      runs.add(result);
+    }
+    double rate = median(runs, SingleTaskJobs.Result::jobsPerSecond);
+    boolean allFinished = runs.stream().allMatch(r -> r.finished() == r.submitted());
+    figures.add(new Figure("small-jobs.concurrent", "One-task jobs/s, " + submitters + " clients submitting",
+        String.format("%.1f jobs/s", rate), String.format("%d one-task compute jobs, each client sending its next once "
+            + "its last was accepted, first POST to last final event, median of %d: %s%s; %s (%.0f jobs/s if each "
+            + "job made two topics)", jobs, runs.size(), spread(runs, SingleTaskJobs.Result::jobsPerSecond),
+            allFinished ? "" : "; some runs hit the " + options.integer("--small-timeout") + " s limit", limits,
+            topicRate / 2), "≥ 500 jobs/s", rate >= 500));
+
+    int probes = options.integer("--small-latency-jobs");
+    try (JobLog log = new JobLog(servers);
+        SockJsBridgeClient browser = SockJsBridgeClient.connect(clients, settings.integer(Settings.PROGRESS_PORT))) {
+      LatencyProbe probe = new LatencyProbe(http, log, browser);
+      List<Double> idle = firstTaskTimes(probe, probes);
+      double idleP50 = Samples.percentile(idle, 50);
+      figures.add(new Figure("small-jobs.first-task.p50", "One-task job, submit → first task done, p50",
+          String.format("%.0f ms", idleP50), String.format("%d one-task count jobs one at a time, POST sent -> the "
+              + "task's log 'at'; p99 %.0f ms; %s", idle.size(), Samples.percentile(idle, 99), limits), "< 50 ms",
+          idleP50 < 50));
+
+      long bigTasks = options.integer("--small-busy-count");
+      String big = http.submit(new JsonObject().put("type", "count").put("count", bigTasks));
+      JsonObject bigRunning = awaitRunning(http, big, options.seconds("--small-timeout"));
+      List<Double> busy = firstTaskTimes(probe, probes);
+      JsonObject bigAfter = http.job(big);
+      http.cancel(big);
+      boolean overlapped = bigRunning != null && "running".equals(bigAfter.getString("status"));
+      double busyP99 = Samples.percentile(busy, 99);
+      figures.add(new Figure("small-jobs.first-task.busy.p99", "One-task job, submit → first task done, p99, "
+          + "beside a running " + String.format("%,d", bigTasks) + "-task job", String.format("%.0f ms", busyP99),
+          String.format("the same %d jobs one at a time while a %,d-task count job ran (%,d done when they began, %,d "
+              + "when they ended%s; cancelled after); p50 %.0f ms; %s", busy.size(), bigTasks,
+              bigRunning == null ? 0 : bigRunning.getLong("done"), bigAfter.getLong("done"),
+              overlapped ? "" : ", NOT running throughout: no figure", Samples.percentile(busy, 50), limits),
+          "< 250 ms", overlapped ? busyP99 < 250 : null));
+    }
+  }
+
+  /** Submit to first task done, in ms, of {@code jobs} one-task jobs watched one after another. */
+  private static List<Double> firstTaskTimes(LatencyProbe probe, int jobs) {
+    List<Double> times = new ArrayList<>();
+    for (int job = 0; job < jobs; job++) {
+      times.add(probe.watch(new JsonObject().put("type", "count").put("count", 1), 1).submitToFirstMs());
+    }
+    return times;
+  }
+
+  /** The job once it runs and has done some tasks; null if it does not within {@code limit}. */
+  private static JsonObject awaitRunning(FanoutHttp http, String id, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      JsonObject job = http.job(id);
+      if ("running".equals(job.getString("status")) && job.getLong("done") > 0) {
+        return job;
+      }
+      FanoutHttp.pause(50);
+    }
+    return null;
   }
 
   /**

@@ -32,6 +32,14 @@ final class BenchOptions {
     DEFAULTS.put("--intake-max", "200000");
     DEFAULTS.put("--single-jobs", "200");
     DEFAULTS.put("--single-timeout", "60");
+    // The small-job figures of scenario single (one-task jobs from many clients, their first-task latency).
+    DEFAULTS.put("--small-jobs", "2000");
+    DEFAULTS.put("--small-clients", "16");
+    DEFAULTS.put("--small-timeout", "120");
+    DEFAULTS.put("--small-latency-jobs", "100");
+    DEFAULTS.put("--small-busy-count", "10000000");
+    DEFAULTS.put("--small-round-trips", "200");
+    DEFAULTS.put("--small-topics", "1000");
     DEFAULTS.put("--heap-count", "10000000");
     DEFAULTS.put("--heap-max", "256m");
     DEFAULTS.put("--heap-timeout", "60");

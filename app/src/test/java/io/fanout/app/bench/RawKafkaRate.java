@@ -287,6 +287,53 @@ final class RawKafkaRate {
     }
   }
 
+  /**
+   * The floor under a small job's start: one record at a time produced with Fanout's producer
+   * settings and read by a consumer with the workers' settings that already holds the partition
+   * (no group, so no rebalance in the way). Each round trip in ms, from the send to the poll that
+   * returns the record. Deleted after.
+   */
+  List<Double> roundTripsMs(int records, Map<String, String> fanoutProducer, Map<String, String> fanoutConsumer)
+      throws Exception {
+    String topic = "bench.round-trip." + UUID.randomUUID();
+    new RawKafkaRate(bootstrapServers, 1).createTopics(List.of(topic));
+    Map<String, Object> reader = new HashMap<>(fanoutConsumer);
+    reader.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    List<Double> trips = new ArrayList<>();
+    TopicPartition partition = new TopicPartition(topic, 0);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.copyOf(fanoutProducer));
+         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(reader)) {
+      consumer.assign(List.of(partition));
+      consumer.seekToEnd(List.of(partition));
+      consumer.position(partition);
+      // One untimed trip: the producer's first send waits for the topic's metadata.
+      producer.send(new ProducerRecord<>(topic, 0, "warm-up", null)).get(30, TimeUnit.SECONDS);
+      awaitRecords(consumer, 1);
+      for (int i = 0; i < records; i++) {
+        long sent = System.nanoTime();
+        producer.send(new ProducerRecord<>(topic, 0, Integer.toString(i), null));
+        awaitRecords(consumer, 1);
+        trips.add((System.nanoTime() - sent) / 1e6);
+      }
+    } finally {
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        admin.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+      }
+    }
+    return trips;
+  }
+
+  private static void awaitRecords(KafkaConsumer<String, String> consumer, int records) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    int read = 0;
+    while (read < records) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("a record produced did not come back within 30 s");
+      }
+      read += consumer.poll(Duration.ofMillis(100)).count();
+    }
+  }
+
   private static boolean haveLeaders(Admin admin, List<String> names) throws InterruptedException {
     try {
       return admin.describeTopics(names).allTopicNames().get().values().stream()

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Scenario 5: many one-task {@code compute} jobs submitted at once, each with its own pair of
- * topics; jobs per second from the first submission to the last final event on
- * {@code jobs.events}. Bounded in time: what finished by then is what counts.
+ * Scenario 5: many one-task {@code compute} jobs, submitted at once or by a number of clients each
+ * submitting its share one after another; jobs per second from the first submission to the last
+ * final event on {@code jobs.events}. Bounded in time: what finished by then is what counts.
  */
 final class SingleTaskJobs {
   /**
@@ -33,7 +33,13 @@ final class SingleTaskJobs {
     this.http = http;
   }
 
+  /** Every job submitted at once. */
   Result run(int jobs, Duration limit) {
+    return run(jobs, jobs, limit);
+  }
+
+  /** {@code clients} clients, each sending its next job once the API accepted its last one. */
+  Result run(int jobs, int clients, Duration limit) {
     Map<String, Long> finishedAt = new ConcurrentHashMap<>();
     MessageConsumer<JsonObject> events = fanoutVertx.eventBus().consumer(Addresses.EVENTS, message -> {
       String event = message.body().getString("event");
@@ -44,13 +50,20 @@ final class SingleTaskJobs {
     Await.result(events.completion());
     try {
       long start = System.nanoTime();
-      List<Future<String>> submissions = new ArrayList<>();
-      for (int i = 0; i < jobs; i++) {
-        submissions.add(http.submitAsync(new JsonObject().put("type", "compute")
-            .put("payload", new JsonObject().put("input", "job-" + i))));
+      String[] submitted = new String[jobs];
+      List<Future<Void>> submitting = new ArrayList<>();
+      for (int client = 0; client < clients; client++) {
+        Future<Void> share = Future.succeededFuture();
+        for (int i = client; i < jobs; i += clients) {
+          int index = i;
+          share = share.compose(previous -> http.submitAsync(new JsonObject().put("type", "compute")
+              .put("payload", new JsonObject().put("input", "job-" + index)))
+              .onSuccess(id -> submitted[index] = id).mapEmpty());
+        }
+        submitting.add(share);
       }
-      Await.result(Future.all(submissions), Duration.ofSeconds(60));
-      List<String> ids = submissions.stream().map(Future::result).toList();
+      Await.result(Future.all(submitting), limit.plusSeconds(60));
+      List<String> ids = List.of(submitted);
       long deadline = start + limit.toNanos();
       while (System.nanoTime() < deadline && !finishedAt.keySet().containsAll(ids)) {
         FanoutHttp.pause(20);

@@ -543,8 +543,8 @@ public final class Bench {
             topicRate / 2), "≥ 500 jobs/s", rate >= 500));
 
     int probes = options.integer("--small-latency-jobs");
-    try (JobLog log = new JobLog(servers);
-        SockJsBridgeClient browser = SockJsBridgeClient.connect(clients, settings.integer(Settings.PROGRESS_PORT))) {
+    JobLog log = new JobLog(http);
+    try (SockJsBridgeClient browser = SockJsBridgeClient.connect(clients, settings.integer(Settings.PROGRESS_PORT))) {
       LatencyProbe probe = new LatencyProbe(http, log, browser);
       List<Double> idle = firstTaskTimes(probe, probes);
       double idleP50 = Samples.percentile(idle, 50);

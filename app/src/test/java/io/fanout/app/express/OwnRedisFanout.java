@@ -21,19 +21,11 @@ final class OwnRedisFanout implements AutoCloseable {
     this.fanout = fanout;
   }
 
-  /**
-   * Room for the topics of thousands of finished jobs: the tests read every job's log once all
-   * have ended, and past the budget the oldest finished jobs' logs would be deleted first. The
-   * tests purge their jobs when done, so the shared broker does not keep them.
-   */
-  private static final int TOPIC_BUDGET = 20_000;
-
   /** Starts the Redis (files under {@code dir}) and then Fanout on it, with {@code overrides}. */
   static OwnRedisFanout start(Path dir, String name, JsonObject overrides) {
     RedisNodes redis = new RedisNodes(dir);
     String redisUrl = redis.standalone(name);
-    JsonObject settings = new JsonObject().put(Settings.TOPIC_BUDGET, TOPIC_BUDGET).mergeIn(overrides)
-        .put(Settings.REDIS_URL, redisUrl);
+    JsonObject settings = overrides.copy().put(Settings.REDIS_URL, redisUrl);
     return new OwnRedisFanout(redis, redisUrl, FanoutUnderTest.onSharedBackends(settings));
   }
 

@@ -32,6 +32,9 @@ final class LiveJobs {
     }
   };
 
+  /** Lookups under way: a batch of many small jobs' records asks once per job, not once per record batch. */
+  private final Map<String, Future<Job>> asking = new java.util.HashMap<>();
+
   LiveJobs(JobStore store, long recheckMs) {
     this.store = store;
     this.recheckMs = recheckMs;
@@ -48,7 +51,11 @@ final class LiveJobs {
     if (entry != null && (entry.job() == null || now - entry.checkedAt() < recheckMs)) {
       return Future.succeededFuture(entry.job());
     }
-    return store.find(jobId).compose(job -> {
+    Future<Job> pending = asking.get(jobId);
+    if (pending != null) {
+      return pending;
+    }
+    Future<Job> lookup = store.find(jobId).compose(job -> {
       if (job != null && job.status() == JobState.QUEUED) {
         return Future.failedFuture("job " + jobId + " is queued to run again");
       }
@@ -56,6 +63,8 @@ final class LiveJobs {
       known.put(jobId, new Entry(wanted ? job : null, now));
       return Future.succeededFuture(wanted ? job : null);
     });
+    asking.put(jobId, lookup);
+    return lookup.andThen(done -> asking.remove(jobId));
   }
 
   /** The job was cancelled: skip whatever of it is still in Kafka. */

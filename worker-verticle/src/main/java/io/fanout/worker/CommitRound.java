@@ -41,10 +41,9 @@ final class CommitRound {
   /** How long a round waits for Redis to count it: well within the 5 s its transaction may stay open. */
   private static final long COUNT_TIMEOUT_MS = 2_000;
   /**
-   * Jobs a round takes at most (it takes whole partitions, so one partition of the express lane
-   * may bring more). After a rebalance a worker can hold finished tasks of thousands of small
-   * jobs; one round for all of them would ask Redis thousands of questions at once, past what
-   * the client queues and past the count's timeout, and fail again each time.
+   * Jobs a round takes at most (whole partitions, so an express partition may bring more): one
+   * round for the thousands of small jobs a worker can hold after a rebalance would overflow the
+   * Redis client's queue and the count's timeout, and fail again each time.
    */
   private static final int JOBS_PER_ROUND = 256;
   /** Redis calls of a round in flight at once: each job's count, then each job's marks. */
@@ -112,7 +111,7 @@ final class CommitRound {
     Map<String, List<Outcome>> byJob = new LinkedHashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     List<PartitionWork> works = new ArrayList<>(held.all());
-    // Each round starts one partition further on, so that a round cut short leaves no partition behind for good.
+    // Each round starts one partition further on: a round cut short leaves none behind for good.
     java.util.Collections.rotate(works, -(int) (rounds++ % Math.max(1, works.size())));
     for (PartitionWork work : works) {
       if (byJob.size() >= JOBS_PER_ROUND) {
@@ -139,7 +138,7 @@ final class CommitRound {
     // The last round's tasks are marked logged before these are counted: a task written twice
     // (by a dispatcher that resumed after a crash) is then found logged when its copy comes.
     awaitAnnounced();
-    CompletableFuture<List<Counted>> counting = onContext(() -> inGroups(prepared, recorder::count));
+    CompletableFuture<List<Counted>> counting = onContext(() -> GroupedCalls.of(prepared, CALLS_IN_FLIGHT, recorder::count));
     List<Counted> counted;
     try {
       producer.beginTransaction();
@@ -199,7 +198,7 @@ final class CommitRound {
 
   /** Marks what the transaction logged and tells the job's watchers, while the next round is polled. */
   private void announce(List<Counted> counted) {
-    announcing = onContext(() -> inGroups(counted, recorder::announce));
+    announcing = onContext(() -> GroupedCalls.of(counted, CALLS_IN_FLIGHT, recorder::announce));
   }
 
   /** Waits for the last round's marks and notices, so that the next count finds its tasks logged. */
@@ -237,22 +236,6 @@ final class CommitRound {
     } catch (KafkaException fatal) {
       return false;
     }
-  }
-
-  /**
-   * Applies {@code call} to every element, {@link #CALLS_IN_FLIGHT} at a time, in order; the
-   * results in the elements' order. Keeps a big round from flooding the Redis client.
-   */
-  private static <T, R> Future<List<R>> inGroups(List<T> elements, java.util.function.Function<T, Future<R>> call) {
-    Future<List<R>> done = Future.succeededFuture(new ArrayList<>(elements.size()));
-    for (int from = 0; from < elements.size(); from += CALLS_IN_FLIGHT) {
-      List<T> group = elements.subList(from, Math.min(elements.size(), from + CALLS_IN_FLIGHT));
-      done = done.compose(results -> Future.all(group.stream().map(call).toList()).map(all -> {
-        results.addAll(all.<R>list());
-        return results;
-      }));
-    }
-    return done;
   }
 
   /** Runs Vert.x work (Redis, the event bus) on the verticle's context; this thread may wait for it. */

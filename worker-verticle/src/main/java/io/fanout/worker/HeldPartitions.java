@@ -1,5 +1,6 @@
 package io.fanout.worker;
 
+import io.fanout.core.Topics;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -60,11 +61,13 @@ final class HeldPartitions {
     return false;
   }
 
-  /** Tasks fetched and not yet recorded, over every partition. */
-  int inHand() {
+  /** Tasks fetched and not yet recorded, over the express lane's partitions or every big job's. */
+  int inHand(boolean express) {
     int total = 0;
     for (PartitionWork work : works.values()) {
-      total += work.unfinished() + work.heldOutcomes();
+      if (Topics.isExpress(work.partition().topic()) == express) {
+        total += work.unfinished() + work.heldOutcomes();
+      }
     }
     return total;
   }

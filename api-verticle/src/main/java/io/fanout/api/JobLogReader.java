@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 final class JobLogReader {
   private static final Duration POLL = Duration.ofMillis(200);
   private static final int MAX_POLLS = 25;
+  private static final int SHARED_LOG_POLL_RECORDS = 5_000;
 
   private final Vertx vertx;
   private final Settings settings;
@@ -55,7 +56,10 @@ final class JobLogReader {
     return present(job).compose(present -> {
       Map<String, String> config = KafkaClients.consumer(settings, "log-reader-" + UUID.randomUUID(), "unused");
       config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(limit));
+      // In the express log the job's records lie among other jobs': a poll takes many, so that a
+      // page reaches the job's first records however many of the others' lie before them.
+      config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+          Integer.toString(log.keyPrefix() == null ? limit : Math.max(limit, SHARED_LOG_POLL_RECORDS)));
       KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, config);
       TopicPartition partition = new TopicPartition(log.topic(), 0);
       JsonArray records = new JsonArray();

@@ -66,8 +66,16 @@ final class ConsumerLagGauges {
   }
 
   private Future<Map<String, Long>> lagOf(List<String> topics) {
-    Future<Map<TopicPartition, OffsetAndMetadata>> committed =
-        KafkaFutures.on(context, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+    // The express lane's consumers are a group of their own; their topic is none of the other group's.
+    Future<Map<TopicPartition, OffsetAndMetadata>> committed = Future.all(
+            KafkaFutures.on(context, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()),
+            KafkaFutures.on(context,
+                admin.listConsumerGroupOffsets(Topics.expressGroup(group)).partitionsToOffsetAndMetadata()))
+        .map(both -> {
+          Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>(both.<Map<TopicPartition, OffsetAndMetadata>>resultAt(0));
+          all.putAll(both.resultAt(1));
+          return all;
+        });
     Future<Map<TopicPartition, ListOffsetsResultInfo>> ends = KafkaFutures.on(context,
             admin.describeTopics(topics).allTopicNames())
         .compose(described -> {

@@ -25,9 +25,15 @@ public final class Topics {
    */
   public static final String EXPRESS_LOG = "jobs.express.log";
 
-  /** What every worker in the consumer group subscribes to: each big job's task topic, and the express lane. */
-  public static final Pattern TASKS_PATTERN =
-      Pattern.compile("job\\." + JobId.REGEX + "\\.tasks|" + Pattern.quote(EXPRESS_TASKS));
+  /** What every worker in the workers' consumer group subscribes to: each big job's task topic. */
+  public static final Pattern TASKS_PATTERN = Pattern.compile("job\\." + JobId.REGEX + "\\.tasks");
+
+  /**
+   * What every worker subscribes to in a consumer group of its own for the express lane: a big
+   * job's new topic rebalances the big jobs' group, and with Kafka's eager protocol every member
+   * hands every partition over meanwhile; the express lane's group is never rebalanced by it.
+   */
+  public static final Pattern EXPRESS_PATTERN = Pattern.compile(Pattern.quote(EXPRESS_TASKS));
 
   /** Tasks that exhausted their attempts, with their error. */
   public static final String DEAD_LETTERS = "jobs.dlq";
@@ -113,6 +119,11 @@ public final class Topics {
   /** The job id of a job's task or log topic. */
   public static String jobIdOf(String topic) {
     return topic.substring(PREFIX.length(), topic.lastIndexOf('.'));
+  }
+
+  /** The consumer group of the express lane beside the workers' group {@code group}. */
+  public static String expressGroup(String group) {
+    return group + ".express";
   }
 
   /** Whether a task topic is the express lane's, shared by small jobs. */

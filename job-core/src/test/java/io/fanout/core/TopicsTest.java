@@ -15,9 +15,11 @@ class TopicsTest {
     assertThat(Topics.TASKS_PATTERN.matcher(Topics.log(id)).matches()).isFalse();
     assertThat(Topics.TASKS_PATTERN.matcher("job.x.tasks").matches()).isFalse();
     assertThat(Topics.TASKS_PATTERN.matcher(Topics.DEAD_LETTERS).matches()).isFalse();
-    assertThat(Topics.TASKS_PATTERN.matcher(Topics.EXPRESS_TASKS).matches()).isTrue();
-    assertThat(Topics.TASKS_PATTERN.matcher(Topics.EXPRESS_LOG).matches()).isFalse();
-    assertThat(Topics.TASKS_PATTERN.matcher("jobsXexpressXtasks").matches()).as("the express name taken literally")
+    assertThat(Topics.TASKS_PATTERN.matcher(Topics.EXPRESS_TASKS).matches()).as("the express lane's own group")
+        .isFalse();
+    assertThat(Topics.EXPRESS_PATTERN.matcher(Topics.EXPRESS_TASKS).matches()).isTrue();
+    assertThat(Topics.EXPRESS_PATTERN.matcher(Topics.EXPRESS_LOG).matches()).isFalse();
+    assertThat(Topics.EXPRESS_PATTERN.matcher("jobsXexpressXtasks").matches()).as("the express name taken literally")
         .isFalse();
     assertThat(Topics.jobIdOfTasks(Topics.tasks(id))).isEqualTo(id);
   }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ final class ConsumerSession {
 
   private final Context context;
   private final String workerId;
+  private final Pattern subscription;
   private final Supplier<KafkaConsumer<String, String>> newConsumer;
   private final HeldPartitions held;
   private final RunnerHandoff handoff;
@@ -50,11 +52,12 @@ final class ConsumerSession {
   private KafkaConsumer<String, String> consumer;
   private boolean hasJoined;
 
-  ConsumerSession(Context context, String workerId, Supplier<KafkaConsumer<String, String>> newConsumer,
-      HeldPartitions held, RunnerHandoff handoff, FetchThrottle throttle, CommitRound commits,
-      long drainTimeoutMs) {
+  ConsumerSession(Context context, String workerId, Pattern subscription,
+      Supplier<KafkaConsumer<String, String>> newConsumer, HeldPartitions held, RunnerHandoff handoff,
+      FetchThrottle throttle, CommitRound commits, long drainTimeoutMs) {
     this.context = context;
     this.workerId = workerId;
+    this.subscription = subscription;
     this.newConsumer = newConsumer;
     this.held = held;
     this.handoff = handoff;
@@ -109,13 +112,13 @@ final class ConsumerSession {
     consumer = newConsumer.get();
     RebalanceHandover handover =
         new RebalanceHandover(workerId, consumer, held, throttle, handoff, commits, drainTimeoutMs);
-    consumer.subscribe(Topics.TASKS_PATTERN, handover);
+    consumer.subscribe(subscription, handover);
     throttle.attach(consumer);
     hasJoined = true;
     context.runOnContext(v -> joined.tryComplete());
     while (!stopping) {
       if (lookForTopics.getAndSet(false)) {
-        consumer.subscribe(Topics.TASKS_PATTERN, handover);
+        consumer.subscribe(subscription, handover);
       }
       throttle.apply();
       ConsumerRecords<String, String> polled = consumer.poll(held.busy() ? BUSY_POLL : IDLE_POLL);

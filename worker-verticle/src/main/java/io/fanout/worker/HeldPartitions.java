@@ -1,6 +1,5 @@
 package io.fanout.worker;
 
-import io.fanout.core.Topics;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -61,13 +60,11 @@ final class HeldPartitions {
     return false;
   }
 
-  /** Tasks fetched and not yet recorded, over the express lane's partitions or every big job's. */
-  int inHand(boolean express) {
+  /** Tasks fetched and not yet recorded, over every partition. */
+  int inHand() {
     int total = 0;
     for (PartitionWork work : works.values()) {
-      if (Topics.isExpress(work.partition().topic()) == express) {
-        total += work.unfinished() + work.heldOutcomes();
-      }
+      total += work.unfinished() + work.heldOutcomes();
     }
     return total;
   }

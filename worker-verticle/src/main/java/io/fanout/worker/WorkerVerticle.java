@@ -23,7 +23,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,8 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker: a member of the workers' consumer group ({@link ConsumerSession}) whose tasks run in
- * parallel on a bounded pool ({@link TaskRunner}) and are counted once and logged once
+ * A worker: a member of the workers' consumer group ({@link ConsumerSession}) for big jobs' task
+ * topics and one of the express lane's group for small jobs' tasks, whose tasks run in parallel
+ * on one bounded pool ({@link TaskRunner}) and are counted once and logged once
  * ({@link CommitRound}, {@link OutcomeRecorder}); ARCHITECTURE.md follows a task through them.
  * This verticle wires them up and passes on what operators and dispatchers broadcast: cancels,
  * retries, pauses and new topics.
@@ -49,11 +53,10 @@ public class WorkerVerticle extends VerticleBase {
   private LiveJobs liveJobs;
   private WorkerExecutor pool;
   private HttpTaskHandler httpTasks;
-  private ConsumerSession session;
-  private RunnerHandoff handoff;
-  private FetchThrottle throttle;
-  private KafkaClientMeters<KafkaConsumer<String, String>> consumerMeters;
-  private KafkaClientMeters<KafkaProducer<String, String>> producerMeters;
+  /** The big jobs' member of the workers' group, and the express lane's of a group of its own. */
+  private Lane big;
+  private Lane express;
+  private final List<KafkaClientMeters<?>> clientMeters = new ArrayList<>();
   private boolean pausedByOperator;
 
   @Override
@@ -68,13 +71,15 @@ public class WorkerVerticle extends VerticleBase {
     httpTasks = new HttpTaskHandler(vertx, redis, settings);
     TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover().with(httpTasks), meters, workerId));
     OutcomeRecorder recorder = new OutcomeRecorder(vertx.eventBus(), store, liveJobs, workerId, meters);
-    assembleConsumerSession(registry, runner, recorder);
+    big = lane(registry, runner, recorder, workerId, Topics.TASKS_PATTERN, settings.string(Settings.WORKER_GROUP));
+    express = lane(registry, runner, recorder, workerId + "-express", Topics.EXPRESS_PATTERN,
+        Topics.expressGroup(settings.string(Settings.WORKER_GROUP)));
     vertx.setPeriodic(FIGURES_MS, tick -> publishFigures());
     vertx.setPeriodic(PAUSE_RECHECK_MS, tick -> readOperatorPause());
     return ensureSharedTopics()
         .compose(created -> vertx.eventBus().consumer(Addresses.CONTROL, this::onControl).completion())
         .compose(listening -> readOperatorPause())
-        .compose(read -> session.start())
+        .compose(read -> Future.all(big.session().start(), express.session().start()))
         .onSuccess(joined -> LOG.info("Worker {} joined group {} with {} threads", workerId,
             settings.string(Settings.WORKER_GROUP), settings.integer(Settings.WORKER_POOL)));
   }
@@ -85,33 +90,41 @@ public class WorkerVerticle extends VerticleBase {
   }
 
   /**
-   * The group member and its parts: the partitions it holds, the hand-off to the runner, fetch
-   * backpressure and the commit round, each with its own Kafka client factory and meters.
+   * One lane's member of its consumer group and its parts: the partitions it holds, the hand-off
+   * to the shared runner, fetch backpressure and the commit round, each with its own Kafka client
+   * factory and meters. The two lanes are two groups so that a big job's new topic, which
+   * rebalances the big jobs' group, never stops the small jobs' tasks.
    */
-  private void assembleConsumerSession(MeterRegistry registry, TaskRunner runner, OutcomeRecorder recorder) {
-    Map<String, Object> consumerConfig =
-        Map.copyOf(KafkaClients.consumer(settings, workerId, settings.string(Settings.WORKER_GROUP)));
-    Map<String, Object> producerConfig = Map.copyOf(KafkaClients.transactionalProducer(settings, workerId));
-    consumerMeters = KafkaClientMeters.consumers(registry, () -> new KafkaConsumer<String, String>(consumerConfig));
-    producerMeters = KafkaClientMeters.producers(registry, () -> new KafkaProducer<String, String>(producerConfig));
+  private Lane lane(MeterRegistry registry, TaskRunner runner, OutcomeRecorder recorder, String memberId,
+      Pattern subscription, String group) {
+    Map<String, Object> consumerConfig = Map.copyOf(KafkaClients.consumer(settings, memberId, group));
+    Map<String, Object> producerConfig = Map.copyOf(KafkaClients.transactionalProducer(settings, memberId));
+    KafkaClientMeters<KafkaConsumer<String, String>> consumers =
+        KafkaClientMeters.consumers(registry, () -> new KafkaConsumer<String, String>(consumerConfig));
+    KafkaClientMeters<KafkaProducer<String, String>> producers =
+        KafkaClientMeters.producers(registry, () -> new KafkaProducer<String, String>(producerConfig));
+    clientMeters.add(consumers);
+    clientMeters.add(producers);
     Context context = vertx.getOrCreateContext();
     HeldPartitions held = new HeldPartitions();
-    throttle = new FetchThrottle(held,
+    FetchThrottle throttle = new FetchThrottle(held,
         settings.integer(Settings.WORKER_POOL) * settings.integer(Settings.WORKER_QUEUE_PER_THREAD));
-    handoff = new RunnerHandoff(context, workerId, runner, liveJobs, held);
-    CommitRound commits = new CommitRound(context, workerId, recorder, producerMeters, held, throttle,
+    RunnerHandoff handoff = new RunnerHandoff(context, memberId, runner, liveJobs, held);
+    CommitRound commits = new CommitRound(context, memberId, recorder, producers, held, throttle,
         settings.longValue(Settings.COMMIT_INTERVAL_MS));
-    session = new ConsumerSession(context, workerId, consumerMeters, held, handoff, throttle, commits,
-        settings.longValue(Settings.DRAIN_TIMEOUT_MS));
+    return new Lane(new ConsumerSession(context, memberId, subscription, consumers, held, handoff, throttle, commits,
+        settings.longValue(Settings.DRAIN_TIMEOUT_MS)), handoff, throttle);
   }
+
+  /** One lane's consumer session, with the parts the verticle asks for figures and pauses. */
+  private record Lane(ConsumerSession session, RunnerHandoff handoff, FetchThrottle throttle) {}
 
   /** Finishes the tasks in hand and commits them before leaving the group. */
   @Override
   public Future<?> stop() {
     vertx.sharedData().getLocalMap(Addresses.WORKER_FIGURES_MAP).remove(workerId);
-    return session.stop().eventually(() -> {
-      consumerMeters.close();
-      producerMeters.close();
+    return Future.join(big.session().stop(), express.session().stop()).eventually(() -> {
+      clientMeters.forEach(KafkaClientMeters::close);
       httpTasks.close();
       return Future.join(pool.close(), redis.close());
     });
@@ -131,7 +144,7 @@ public class WorkerVerticle extends VerticleBase {
     switch (command.action()) {
       case CANCEL -> liveJobs.ended(command.jobId());
       case RETRY -> liveJobs.forget(command.jobId());
-      case TOPICS -> session.lookForNewTopics();
+      case TOPICS -> big.session().lookForNewTopics();
       case PAUSE -> setOperatorPause(true);
       case RESUME -> setOperatorPause(false);
     }
@@ -148,16 +161,17 @@ public class WorkerVerticle extends VerticleBase {
     if (paused != pausedByOperator) {
       pausedByOperator = paused;
       LOG.info("Worker {} {} by an operator", workerId, paused ? "paused" : "resumed");
-      throttle.operatorPause(paused);
+      big.throttle().operatorPause(paused);
+      express.throttle().operatorPause(paused);
     }
   }
 
   /** This worker's counters, for the node's entry in {@code GET /cluster}. */
   private void publishFigures() {
     vertx.sharedData().<String, JsonObject>getLocalMap(Addresses.WORKER_FIGURES_MAP).put(workerId, new JsonObject()
-        .put("tasksDone", handoff.tasksDone())
-        .put("tasksFailed", handoff.tasksFailed())
-        .put("inFlight", throttle.inHand())
+        .put("tasksDone", big.handoff().tasksDone() + express.handoff().tasksDone())
+        .put("tasksFailed", big.handoff().tasksFailed() + express.handoff().tasksFailed())
+        .put("inFlight", big.throttle().inHand() + express.throttle().inHand())
         .put("pool", settings.integer(Settings.WORKER_POOL))
         .put("paused", pausedByOperator));
   }

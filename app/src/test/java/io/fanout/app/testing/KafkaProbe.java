@@ -87,7 +87,13 @@ public final class KafkaProbe implements AutoCloseable {
     return readAll(topic, 0);
   }
 
-  /** Every committed record of one partition of the topic, read from the beginning (read_committed). */
+  /**
+   * Every committed record of one partition of the topic, read from the beginning (read_committed)
+   * to its high watermark. A read_committed consumer's end offset is the last stable offset, which
+   * a killed producer's open transaction holds back until the broker aborts it (its transaction
+   * timeout, then the broker's cleanup pass); reading only to there would miss the later records
+   * others committed, so the reader polls on until the abort lets it past.
+   */
   public List<KafkaConsumerRecord<String, String>> readAll(String topic, int partitionNumber) {
     Map<String, String> config = KafkaClients.consumer(app.settings(), "probe-reader", "unused");
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -97,7 +103,7 @@ public final class KafkaProbe implements AutoCloseable {
     List<KafkaConsumerRecord<String, String>> records = new ArrayList<>();
     try {
       Await.result(consumer.assign(partition));
-      long end = Await.result(consumer.endOffsets(partition));
+      long end = Await.result(admin.listOffsets(Map.of(partition, OffsetSpec.LATEST))).get(partition).getOffset();
       Await.result(consumer.seek(partition, 0));
       // Commit markers take offsets but are no records: read to the position, not to a count.
       long deadline = System.nanoTime() + Await.DEFAULT.toNanos();

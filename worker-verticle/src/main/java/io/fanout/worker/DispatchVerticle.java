@@ -33,6 +33,7 @@ import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Moves jobs from the Redis queue into Kafka: admits a job under a lease, creates its topics,
@@ -45,6 +46,13 @@ import org.slf4j.LoggerFactory;
 public class DispatchVerticle extends VerticleBase {
   /** Windows of tasks sent but not yet checkpointed: what a dispatcher taking over may send again. */
   public static final int WINDOWS_IN_FLIGHT = 2;
+  /**
+   * Admissions asked of the queue at once. Each takes two Redis round trips (admit, start); one at
+   * a time, a dispatcher admitted no more small jobs a second than those round trips allow (130 to
+   * 190 here), whatever the clients sent. The queue's script decides each atomically, so asking
+   * in parallel changes nothing about which job goes first.
+   */
+  private static final int ADMISSIONS_IN_FLIGHT = 16;
   private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
 
   private final String owner = "dispatcher-" + UUID.randomUUID();
@@ -57,9 +65,15 @@ public class DispatchVerticle extends VerticleBase {
   private ExpressLogEnd expressLogEnd;
   private KafkaSink producer;
   private MeterRegistry registry;
-  /** Big jobs' fan-outs under way here, at most DISPATCH_CONCURRENCY; a small job's takes one window. */
+  /**
+   * Big jobs' fan-outs under way here, and admissions asked that may bring one more: together at
+   * most DISPATCH_CONCURRENCY. A small job's fan-out is one window and is not counted.
+   */
   private int bigFanOutsRunning;
-  private boolean admitting;
+  private int bigAdmissionsAsked;
+  private int admissionsAsked;
+  /** A wake-up came while admissions were being asked; see {@link #admitWhileCapacity}. */
+  private boolean askAgain;
   private boolean stopping;
 
   @Override
@@ -96,24 +110,48 @@ public class DispatchVerticle extends VerticleBase {
   }
 
   /**
-   * Takes jobs from the queue until the queue says none may start. Small jobs keep coming while
-   * this dispatcher has its fill of big fan-outs: theirs is one window each.
+   * Takes jobs from the queue until the queue says none may start. Each job admitted asks for the
+   * next and, up to ADMISSIONS_IN_FLIGHT, for one more beside it, so a backlog is taken in
+   * parallel and an empty queue costs one question. A wake-up while questions are out is kept for
+   * when they come back empty: the job that caused it may have arrived just after they were asked.
+   * Small jobs keep coming while this dispatcher has its fill of big fan-outs: theirs is one
+   * window each.
    */
   private void admitWhileCapacity() {
-    if (admitting || stopping) {
+    if (admissionsAsked == 0) {
+      admitOne();
+    } else {
+      askAgain = true;
+    }
+  }
+
+  private void admitOne() {
+    if (stopping) {
       return;
     }
-    admitting = true;
-    boolean takesBig = bigFanOutsRunning < settings.integer(Settings.DISPATCH_CONCURRENCY);
+    boolean takesBig = bigFanOutsRunning + bigAdmissionsAsked < settings.integer(Settings.DISPATCH_CONCURRENCY);
+    admissionsAsked++;
+    if (takesBig) {
+      bigAdmissionsAsked++;
+    }
     queue.admit(owner, takesBig ? settings.integer(Settings.MAX_ACTIVE_JOBS) : 0,
             settings.integer(Settings.MAX_ACTIVE_SMALL_JOBS), settings.longValue(Settings.LEASE_MS))
         .onComplete(result -> {
-          admitting = false;
+          admissionsAsked--;
+          if (takesBig) {
+            bigAdmissionsAsked--;
+          }
           if (result.failed()) {
             LOG.warn("Dispatcher {} could not read the queue: {}", owner, result.cause().toString());
           } else if (result.result() != null) {
             fanOut(result.result());
-            admitWhileCapacity();
+            admitOne();
+            if (admissionsAsked < ADMISSIONS_IN_FLIGHT) {
+              admitOne();
+            }
+          } else if (askAgain) {
+            askAgain = false;
+            admitOne();
           }
         });
   }
@@ -134,8 +172,10 @@ public class DispatchVerticle extends VerticleBase {
                   long from = cursor.resultAt(0);
                   long retries = cursor.resultAt(1);
                   long end = retries > 0 ? retries : job.total();
-                  LOG.info("Dispatcher {} {} job {}: producing {}tasks {}..{}", owner,
-                      admission.resumed() ? "resumes" : "starts", jobId, retries > 0 ? "retried " : "", from, end);
+                  // A small job's fan-out is one line of many hundreds a second: logged at debug.
+                  LOG.atLevel(job.express() ? Level.DEBUG : Level.INFO).log(
+                      "Dispatcher {} {} job {}: producing {}tasks {}..{}", owner, admission.resumed() ? "resumes" : "starts",
+                      jobId, retries > 0 ? "retried " : "", from, end);
                   DispatchWindow window = new DispatchWindow(settings.integer(Settings.PRODUCE_WINDOW),
                       settings.longValue(Settings.PRODUCE_WINDOW_BYTES), settings.longValue(Settings.MAX_ITEM_BYTES));
                   DatasetReader items = job.itemized() ? new DatasetReader(vertx, settings, owner, jobId) : null;
@@ -198,7 +238,8 @@ public class DispatchVerticle extends VerticleBase {
     }
     if (from >= end) {
       return previous.compose(done -> queue.release(job.id(), owner, end))
-          .onSuccess(released -> LOG.info("Job {}: all {} tasks are in Kafka", job.id(), end));
+          .onSuccess(released -> LOG.atLevel(job.express() ? Level.DEBUG : Level.INFO)
+              .log("Job {}: all {} tasks are in Kafka", job.id(), end));
     }
     long to = Math.min(end, from + window.next(job.itemized()));
     Future<?> acknowledged = sendWindow(job, window, items,

@@ -20,6 +20,7 @@ import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Makes a round's outcomes of one job count, in steps around the worker's Kafka transaction.
@@ -193,8 +194,10 @@ final class OutcomeRecorder {
     // What is in the log is told whether or not the marks land.
     Future<Void> told = counted.finish() == null ? Future.succeededFuture() : store.saveLastLog(jobId, counted.finish())
         .eventually(() -> {
-          LOG.info("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
-              completion.failed());
+          // Small jobs end hundreds a second: their ends are logged at debug, and counted in the metrics.
+          LOG.atLevel(Topics.EXPRESS_LOG.equals(counted.lastTask().logTopic()) ? Level.DEBUG : Level.INFO)
+              .log("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
+                  completion.failed());
           eventBus.publish(Addresses.EVENTS, counted.finish());
           return Future.succeededFuture();
         });

@@ -81,4 +81,9 @@ export const api = {
   stats: () => call('GET', '/stats'),
   cluster: () => call('GET', '/cluster'),
   uiConfig: () => call('GET', '/ui/config'),
+  schedules: () => call('GET', '/schedules'),
+  schedule: (id) => call('GET', `/schedules/${encodeURIComponent(id)}`),
+  createSchedule: (schedule) => call('POST', '/schedules', schedule),
+  pauseSchedule: (id, paused) => call('PATCH', `/schedules/${encodeURIComponent(id)}`, { paused }),
+  deleteSchedule: (id) => call('DELETE', `/schedules/${encodeURIComponent(id)}`),
 };

@@ -1,6 +1,6 @@
 // Wires the page: reads GET /ui/config (where the bridge is and its addresses, whether a token is needed), signs in
 // when one is, restores the jobs this browser follows, shows the dashboard of every job or one
-// job's page (#/jobs/<id>), opens the live feed, and says plainly whether the page is connected.
+// job's page (#/jobs/<id>) and the schedules, opens the live feed, and says plainly whether the page is connected.
 
 import { api, Unreachable, whenUnauthorized } from './api.js';
 import { ClusterPanel } from './cluster-panel.js';
@@ -9,6 +9,7 @@ import { JobBoard } from './job-board.js';
 import { JobPage } from './job-page.js';
 import { JobsView } from './jobs-view.js';
 import { ProgressFeed } from './progress-feed.js';
+import { SchedulesPanel } from './schedules-panel.js';
 import { session } from './session.js';
 import { SubmitForm } from './submit-form.js';
 
@@ -160,6 +161,7 @@ async function main() {
       jobsView.refresh();
     });
   new ClusterPanel(() => board.processedByJob(), apiReached).start();
+  new SchedulesPanel(apiReached).start();
   const route = () => {
     const match = JOB_ROUTE.exec(window.location.hash);
     document.getElementById('jobs-panel').hidden = match != null;

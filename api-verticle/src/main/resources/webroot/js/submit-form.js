@@ -78,54 +78,73 @@ export class SubmitForm {
   }
 
   body() {
-    const fields = this.form.elements;
-    const job = { type: fields.type.value.trim() };
-    if (!job.type) {
-      throw invalid('type', 'Give a task type.');
-    }
-    const payloadText = fields.payload.value.trim();
-    if (payloadText) {
-      let payload;
-      try {
-        payload = JSON.parse(payloadText);
-      } catch (e) {
-        throw invalid('payload', `The payload is not valid JSON: ${e.message}`);
-      }
-      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-        throw invalid('payload', 'The payload must be a JSON object, like {"input": "hello"}.');
-      }
-      job.payload = payload;
-    }
-    if (this.work === 'count') {
-      job.count = wholeNumber(fields.count, 'count');
-    } else if (this.work === 'items') {
-      const lines = fields.items.value.split('\n').map((line) => line.trim()).filter(Boolean);
-      if (lines.length === 0) {
-        throw invalid('items', 'Give at least one item, one per line.');
-      }
-      job.items = lines.map(parseItem);
-    }
-    for (const name of ['partitions', 'priority', 'maxAttempts']) {
-      if (fields[name].value.trim() !== '') {
-        job[name] = wholeNumber(fields[name], name);
-      }
-    }
-    return job;
+    return jobFromFields(this.form.elements, this.work);
   }
 
   clearErrors() {
-    setText(this.errorLine, '');
-    this.form.querySelectorAll('[aria-invalid]').forEach((field) => field.removeAttribute('aria-invalid'));
+    clearRefusal(this.form, this.errorLine);
   }
 
   fail(field, message) {
-    setText(this.errorLine, message);
-    // An option inside the payload (payload.url, payload.headers.X) is shown at the payload box.
-    const input = field && this.form.elements[field.startsWith('payload.') ? 'payload' : field];
-    if (input && input.setAttribute) {
-      input.setAttribute('aria-invalid', 'true');
-      input.focus();
+    showRefusal(this.form, this.errorLine, field, message);
+  }
+}
+
+/**
+ * The POST /jobs body a job form's fields describe (`work`: 'count', 'items' or 'single'); the
+ * schedules' form builds its job template with it too, so the fields it lacks are left out.
+ * Throws an Error whose `field` names the field at fault.
+ */
+export function jobFromFields(fields, work) {
+  const job = { type: fields.type.value.trim() };
+  if (!job.type) {
+    throw invalid('type', 'Give a task type.');
+  }
+  const payloadText = fields.payload.value.trim();
+  if (payloadText) {
+    let payload;
+    try {
+      payload = JSON.parse(payloadText);
+    } catch (e) {
+      throw invalid('payload', `The payload is not valid JSON: ${e.message}`);
     }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      throw invalid('payload', 'The payload must be a JSON object, like {"input": "hello"}.');
+    }
+    job.payload = payload;
+  }
+  if (work === 'count') {
+    job.count = wholeNumber(fields.count, 'count');
+  } else if (work === 'items') {
+    const lines = fields.items.value.split('\n').map((line) => line.trim()).filter(Boolean);
+    if (lines.length === 0) {
+      throw invalid('items', 'Give at least one item, one per line.');
+    }
+    job.items = lines.map(parseItem);
+  }
+  for (const name of ['partitions', 'priority', 'maxAttempts']) {
+    if (fields[name] && fields[name].value.trim() !== '') {
+      job[name] = wholeNumber(fields[name], name);
+    }
+  }
+  return job;
+}
+
+export function clearRefusal(form, errorLine) {
+  setText(errorLine, '');
+  form.querySelectorAll('[aria-invalid]').forEach((field) => field.removeAttribute('aria-invalid'));
+}
+
+/** Shows the API's refusal on the line under the form and marks the field it names. */
+export function showRefusal(form, errorLine, field, message) {
+  setText(errorLine, message);
+  // A schedule's job is refused as template.<field>; an option inside the payload (payload.url,
+  // payload.headers.X) is shown at the payload box.
+  const name = field && field.replace(/^template\./, '').replace(/^payload\..*/, 'payload');
+  const input = name && form.elements[name];
+  if (input && input.setAttribute) {
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
   }
 }
 

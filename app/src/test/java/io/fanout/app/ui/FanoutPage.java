@@ -8,7 +8,7 @@ import java.util.Set;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
-/** The web UI as a user sees it: the new-job form, the job cards, the connection badge. */
+/** The web UI as a user sees it: the new-job form, the job cards, the connection badge, the schedules. */
 final class FanoutPage {
   /**
    * Records every {@code data-done} a job card ever shows, from the first render after each
@@ -192,6 +192,52 @@ final class FanoutPage {
     Map<String, List<Number>> seen = (Map<String, List<Number>>) browser.script("return window.__doneSeen;");
     List<Number> values = seen == null ? null : seen.get(jobId);
     return values == null ? List.of() : values.stream().map(Number::longValue).toList();
+  }
+
+  /** The ids in the schedules list, as drawn now. */
+  @SuppressWarnings("unchecked")
+  List<String> scheduleIds() {
+    return (List<String>) browser.script(
+        "return [...document.querySelectorAll('#schedule-list > li.schedule')].map((row) => row.dataset.scheduleId);");
+  }
+
+  /** Fills the schedules' form and submits it; the list or the error line then answers. */
+  void addSchedule(String cron, String timeZone, String type, long count) {
+    fill("#schedule-form [name=cron]", cron);
+    fill("#schedule-form [name=timeZone]", timeZone);
+    fill("#schedule-form [name=type]", type);
+    fill("#schedule-form [name=count]", Long.toString(count));
+    browser.find("#schedule-submit").click();
+  }
+
+  /**
+   * Clicks a button of a schedule's row; the list redraws every two seconds, so a row found one
+   * call earlier may be gone: find it again.
+   */
+  void clickOnSchedule(String scheduleId, String buttonCss) {
+    browser.waitFor("a click on " + buttonCss + " of schedule " + scheduleId, driver -> {
+      try {
+        browser.find("#schedule-list > li.schedule[data-schedule-id='" + scheduleId + "'] " + buttonCss).click();
+        return true;
+      } catch (org.openqa.selenium.StaleElementReferenceException redrawn) {
+        return false;
+      }
+    });
+  }
+
+  /** A schedule's row as shown (null when it is not listed), read in one script so a redraw cannot come between. */
+  @SuppressWarnings("unchecked")
+  Map<String, String> scheduleShown(String scheduleId) {
+    return (Map<String, String>) browser.script("""
+        const row = document.querySelector(`#schedule-list > li.schedule[data-schedule-id='${arguments[0]}']`);
+        if (!row) return null;
+        const link = row.querySelector('a.schedule-last-job');
+        return { cron: row.querySelector('.schedule-cron').textContent,
+          zone: row.querySelector('.schedule-zone').textContent,
+          job: row.querySelector('.schedule-job').textContent,
+          next: row.querySelector('.schedule-next').textContent,
+          paused: row.dataset.paused,
+          lastJobHref: link ? link.getAttribute('href') : '' };""", scheduleId);
   }
 
   private String submit() {

@@ -22,8 +22,10 @@ final class SingleTaskJobs {
   /**
    * @param queuedMs median createdAt to startedAt (waiting for admission, then topic creation)
    * @param runningMs median startedAt to finishedAt (topic discovery by the workers, the task)
+   * @param cost the processes' CPU per finished job from the first submission to the last final event, if asked
    */
-  record Result(double jobsPerSecond, int finished, int submitted, double seconds, double queuedMs, double runningMs) {}
+  record Result(double jobsPerSecond, int finished, int submitted, double seconds, double queuedMs, double runningMs,
+      CpuPerJob.Cost cost) {}
 
   private final Vertx fanoutVertx;
   private final FanoutHttp http;
@@ -35,11 +37,14 @@ final class SingleTaskJobs {
 
   /** Every job submitted at once. */
   Result run(int jobs, Duration limit) {
-    return run(jobs, jobs, limit);
+    return run(jobs, jobs, limit, null);
   }
 
-  /** {@code clients} clients, each sending its next job once the API accepted its last one. */
-  Result run(int jobs, int clients, Duration limit) {
+  /**
+   * {@code clients} clients, each sending its next job once the API accepted its last one; with
+   * {@code cpu}, what the processes spent on it, counted to the last final event.
+   */
+  Result run(int jobs, int clients, Duration limit, CpuPerJob cpu) {
     Map<String, Long> finishedAt = new ConcurrentHashMap<>();
     MessageConsumer<JsonObject> events = fanoutVertx.eventBus().consumer(Addresses.EVENTS, message -> {
       String event = message.body().getString("event");
@@ -49,6 +54,9 @@ final class SingleTaskJobs {
     });
     Await.result(events.completion());
     try {
+      if (cpu != null) {
+        cpu.start();
+      }
       long start = System.nanoTime();
       String[] submitted = new String[jobs];
       List<Future<Void>> submitting = new ArrayList<>();
@@ -69,6 +77,7 @@ final class SingleTaskJobs {
         FanoutHttp.pause(20);
       }
       List<Long> ends = ids.stream().map(finishedAt::get).filter(java.util.Objects::nonNull).toList();
+      CpuPerJob.Cost cost = cpu == null || ends.isEmpty() ? null : cpu.stop(ends.size());
       boolean all = ends.size() == ids.size();
       long end = all ? ends.stream().mapToLong(Long::longValue).max().orElse(start) : System.nanoTime();
       double seconds = (end - start) / 1e9;
@@ -84,7 +93,7 @@ final class SingleTaskJobs {
         }
       }
       return new Result(ends.size() / seconds, ends.size(), ids.size(), seconds, Samples.median(queued),
-          Samples.median(running));
+          Samples.median(running), cost);
     } finally {
       Await.result(events.unregister());
     }

@@ -91,7 +91,10 @@ class ScheduleClusterTest {
           assertThat(slots.add(slot)).as("one record per firing: %s", firing).isTrue();
           assertThat(firedJobs.add(firing.getString("jobId"))).as("one firing per job: %s", firing).isTrue();
         }
-        assertThat(firings.size()).isGreaterThanOrEqualTo(FIRINGS_AFTER_KILL + 1);
+        // The killed dispatcher may have died before its firing was recorded (none at the kill);
+        // then the survivor records that firing, with the job already submitted for it.
+        assertThat(firings.size()).as("firings: %d when the dispatcher was killed", firingsAtKill)
+            .isGreaterThanOrEqualTo(firingsAtKill + FIRINGS_AFTER_KILL);
         Set<String> storedJobs = new HashSet<>();
         redis.send(Command.ZRANGE, RedisKeys.ALL_JOBS, 0, -1).forEach(job -> storedJobs.add(job.toString()));
         assertThat(storedJobs).as("the jobs in Redis: exactly the firings' jobs").isEqualTo(firedJobs);

@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * requests sent on each second's slots, which the rate limit alone decides. Before it reports its
  * port it serves warm-up requests on fresh connections of its own: a JVM that has not yet run its
  * HTTP code took 1 to 2 s to read the workers' first requests (sent 120-570 ms into their slot's
- * second), which counted up to 255 in the next second at a rate of 200. The child listens on
- * 127.0.0.1, prints its port, serves its counts at {@code GET /counts}, and ends when the test
- * closes it or its standard input closes (the test's JVM died).
+ * second), into the next second's count (full runs saw 255 or 236 in one of the job's first whole
+ * seconds at a rate of 200). The child listens on 127.0.0.1, prints its port, serves its counts at
+ * {@code GET /counts}, and ends when the test closes it or its standard input closes (the test's
+ * JVM died).
  */
 final class RateCountingService implements AutoCloseable {
   private static final String LISTENING = "listening on port ";

@@ -33,11 +33,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * HttpTaskOptions#RATE_SECOND_HEADER}), which the workers sent in time and reached it late, and the
  * requests sent on each second's slots, which the rate limit alone decides. Before it reports its
  * port it serves warm-up requests on fresh connections of its own: a JVM that has not yet run its
- * HTTP code took 1 to 2 s to read the workers' first requests (sent 120-570 ms into their slot's
- * second), into the next second's count (full runs saw 255 or 236 in one of the job's first whole
- * seconds at a rate of 200). The child listens on 127.0.0.1, prints its port, serves its counts at
- * {@code GET /counts}, and ends when the test closes it or its standard input closes (the test's
- * JVM died).
+ * HTTP code read the workers' first requests (sent 120-570 ms into their slot's second) 0.9 to
+ * 1.5 s after they were sent, into the next second's count (full runs saw 255 or 236 in one of
+ * the job's first whole seconds at a rate of 200). The child listens on 127.0.0.1, prints its port,
+ * serves its counts at {@code GET /counts}, and ends when the test closes it or its standard input
+ * closes (the test's JVM died).
  */
 final class RateCountingService implements AutoCloseable {
   private static final String LISTENING = "listening on port ";

@@ -68,11 +68,29 @@ final class RateCountingService implements AutoCloseable {
       Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       BufferedReader output =
           new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      // Its log shares standard output (a blocked event loop's warning during the warm-up, on a busy
+      // machine), so the port is the first line that says it, and the rest is drained to the
+      // test's own output, that the child never waits on a full pipe.
+      StringBuilder before = new StringBuilder();
       String line = output.readLine();
-      if (line == null || !line.startsWith(LISTENING)) {
-        process.destroyForcibly();
-        throw new AssertionError("the rate-counting service did not start: " + line);
+      while (line != null && !line.startsWith(LISTENING)) {
+        before.append(line).append('\n');
+        line = output.readLine();
       }
+      if (line == null) {
+        process.destroyForcibly();
+        throw new AssertionError("the rate-counting service did not start: " + before);
+      }
+      System.err.print(before);
+      Thread drain = new Thread(() -> {
+        try {
+          output.lines().forEach(System.err::println);
+        } catch (UncheckedIOException closed) {
+          // The child was stopped: nothing more to read.
+        }
+      }, "rate-counting-service-output");
+      drain.setDaemon(true);
+      drain.start();
       return new RateCountingService(process, Integer.parseInt(line.substring(LISTENING.length()).trim()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -24,6 +24,12 @@ public record HttpTaskOptions(URI url, Map<String, HeaderValue> headers, int con
    * while a task delivered twice (at-least-once) shows 1 again, so a service can tell them apart.
    */
   public static final String ATTEMPT_HEADER = "Fanout-Attempt";
+  /**
+   * The request header a job with a {@code ratePerSecond} sends with the epoch second whose rate slot
+   * the request was sent on: a service that counts by arrival can tell a request sent in time that
+   * reached it in the next second from one sent past the rate.
+   */
+  public static final String RATE_SECOND_HEADER = "Fanout-Rate-Second";
   public static final int DEFAULT_CONCURRENCY = 64;
   public static final int MAX_CONCURRENCY = 10_000;
   public static final int MAX_RATE_PER_SECOND = 1_000_000;

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeoutException;
  * connection and its response as a future, never on a thread. A rate slot is used only once the
  * connection is in hand, within the slot's second, so a request that waited for its connection
  * does not reach the service in a later second than its slot's. Each request says its attempt
- * number ({@link HttpTaskOptions#ATTEMPT_HEADER}). 5xx, 429, timeouts and connection errors are
+ * number ({@link HttpTaskOptions#ATTEMPT_HEADER}) and, in a job with a rate, its slot's second
+ * ({@link HttpTaskOptions#RATE_SECOND_HEADER}). 5xx, 429, timeouts and connection errors are
  * tried again (no sooner than {@code Retry-After}); any other status fails the task with the
  * status and the start of the body. Redirects are not followed, so the host allow-list cannot be
  * walked around.
@@ -88,7 +89,7 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
     }
     return job.turns().enter().compose(turn -> {
       Future<JsonObject> posted = job.rate() == null
-          ? connect(job).compose(request -> post(job, task, attempt, request))
+          ? connect(job).compose(request -> post(job, task, attempt, request, null))
           : job.rate().slot().compose(second -> connect(job)
               .compose(request -> postInSecond(job, task, attempt, request, second)));
       posted.onComplete(done -> job.turns().leave());
@@ -147,15 +148,20 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
   private Future<JsonObject> postInSecond(JobRequests job, Task task, int attempt, HttpClientRequest request,
       long second) {
     if (ClusterRateLimit.sendableNow(second)) {
-      return post(job, task, attempt, request);
+      return post(job, task, attempt, request, second);
     }
     return job.rate().slotAgain().compose(next -> postInSecond(job, task, attempt, request, next));
   }
 
-  private Future<JsonObject> post(JobRequests job, Task task, int attempt, HttpClientRequest request) {
+  /** Sends the task's request; {@code slotSecond} is the second of its rate slot, null when the job has no rate. */
+  private Future<JsonObject> post(JobRequests job, Task task, int attempt, HttpClientRequest request,
+      Long slotSecond) {
     request.putHeader(HttpHeaders.USER_AGENT, USER_AGENT).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     job.headers().forEach(request::putHeader);
     request.putHeader(HttpTaskOptions.ATTEMPT_HEADER, Integer.toString(attempt));
+    if (slotSecond != null) {
+      request.putHeader(HttpTaskOptions.RATE_SECOND_HEADER, Long.toString(slotSecond));
+    }
     // The timeout runs from the send: a wait for a rate slot is no sign of a slow service.
     request.idleTimeout(job.options().timeoutMs());
     Object body = task.item() != null ? task.item() : HttpTaskOptions.bodyOfIteration(task.payload(), task.index());

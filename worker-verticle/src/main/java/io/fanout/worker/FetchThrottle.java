@@ -5,17 +5,19 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Fetch backpressure, one per lane (its consumer session). Fetching pauses when {@code maxInHand} tasks are fetched and not yet
- * recorded, or when an operator paused the workers, and resumes once half of them are recorded
- * (and the operator resumed). It pauses the partitions, never polling: a member that stops
- * polling is dropped from its group and its tasks run again elsewhere. A partition assigned while
- * paused starts paused. The consumer's thread alone calls {@link #apply} and touches the
- * consumer; {@link #operatorPause} and {@link #inHand} are for other threads.
+ * Fetch backpressure, one per lane (its consumer session). Fetching pauses when
+ * {@code maxInHand} tasks are fetched and not yet recorded, or when an operator paused the
+ * workers, and resumes once half of them are recorded (and the operator resumed). It pauses the
+ * partitions, never polling: a member that stops polling is dropped from its group and its tasks
+ * run again elsewhere. A partition assigned while paused starts paused. The consumer's thread
+ * alone calls {@link #apply} and touches the consumer; {@link #operatorPause},
+ * {@link #operatorPauseInForce} and {@link #inHand} are for other threads.
  */
 final class FetchThrottle {
   private final HeldPartitions held;
   private final int maxInHand;
   private volatile boolean pausedByOperator;
+  private volatile boolean operatorPauseInForce;
   private volatile int inHand;
   private KafkaConsumer<String, String> consumer;
   private boolean fetchPaused;
@@ -35,6 +37,15 @@ final class FetchThrottle {
     pausedByOperator = paused;
   }
 
+  /**
+   * Whether the operator's pause holds on the consumer: true once its thread has paused fetching.
+   * Until then a poll under way may still bring records, so a pause asked for is not yet one in
+   * force.
+   */
+  boolean operatorPauseInForce() {
+    return operatorPauseInForce;
+  }
+
   /** Tasks fetched and not yet recorded, as last counted on the consumer's thread. */
   int inHand() {
     return inHand;
@@ -52,6 +63,7 @@ final class FetchThrottle {
       fetchPaused = false;
       consumer.resume(consumer.assignment());
     }
+    operatorPauseInForce = pausedByOperator && fetchPaused;
   }
 
   void countInHand() {

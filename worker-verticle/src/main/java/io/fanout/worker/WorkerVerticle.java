@@ -173,7 +173,8 @@ public class WorkerVerticle extends VerticleBase {
         .put("tasksFailed", big.handoff().tasksFailed() + express.handoff().tasksFailed())
         .put("inFlight", big.throttle().inHand() + express.throttle().inHand())
         .put("pool", settings.integer(Settings.WORKER_POOL))
-        .put("paused", pausedByOperator));
+        // Paused once both lanes have stopped fetching, not when asked: a poll under way may still bring tasks.
+        .put("paused", big.throttle().operatorPauseInForce() && express.throttle().operatorPauseInForce()));
   }
 
   private Future<Void> ensureSharedTopics() {

@@ -203,7 +203,7 @@ public final class JobStore {
    * workers then skip any copy of its tasks that still comes.
    */
   public Future<Void> topicsDeleted(String jobId) {
-    List<String> keys = new java.util.ArrayList<>(List.of(RedisKeys.job(jobId)));
+    List<String> keys = new ArrayList<>(List.of(RedisKeys.job(jobId)));
     keys.addAll(RedisKeys.runKeys(jobId));
     return TOPICS_DELETED.run(redis, keys, List.of(System.currentTimeMillis())).mapEmpty();
   }

@@ -12,7 +12,7 @@ package io.fanout.core;
 public record LogLocation(String topic, long from, String keyPrefix) {
   public static LogLocation of(Job job) {
     return job.express()
-        ? new LogLocation(Topics.EXPRESS_LOG, job.logFrom(), job.id() + Topics.LOG_KEY_SEPARATOR)
+        ? new LogLocation(Topics.EXPRESS_LOG, job.logFrom(), job.id() + Topics.JOB_KEY_SEPARATOR)
         : new LogLocation(Topics.log(job.id()), 0, null);
   }
 

@@ -54,7 +54,8 @@ public final class Topics {
     return PREFIX + jobId + ".log";
   }
 
-  public static final char LOG_KEY_SEPARATOR = ':';
+  /** Between a job's id and the rest of a key in the topics small jobs share (tasks and log). */
+  public static final char JOB_KEY_SEPARATOR = ':';
 
   /**
    * The key of a log record of the job, whose key in its own log would be {@code key} (a task's
@@ -62,7 +63,7 @@ public final class Topics {
    * reader tells the job's records from the other small jobs' ({@link LogLocation}).
    */
   public static String logKey(String logTopic, String jobId, String key) {
-    return EXPRESS_LOG.equals(logTopic) ? jobId + LOG_KEY_SEPARATOR + key : key;
+    return EXPRESS_LOG.equals(logTopic) ? jobId + JOB_KEY_SEPARATOR + key : key;
   }
 
   /** Where the job's log records go: its own log, or the express log for a small job. */
@@ -95,8 +96,8 @@ public final class Topics {
 
   /**
    * The topics every job shares, made at start by whichever process needs them first: the dead
-   * letters, the express log, and the express lane with {@code TASK_PARTITIONS} partitions (the most workers that
-   * can share it; more can be added to the topic later, as to any).
+   * letters, the express log, and the express lane with {@code TASK_PARTITIONS} partitions (the
+   * most workers that can share it; more can be added to the topic later, as to any).
    */
   public static Map<String, Integer> shared(Settings settings) {
     return Map.of(DEAD_LETTERS, 1, EXPRESS_TASKS, settings.integer(Settings.TASK_PARTITIONS), EXPRESS_LOG, 1);
@@ -133,7 +134,7 @@ public final class Topics {
 
   /** The key of task {@code index} of a job: the index alone in the job's own topic, with the job in the shared one. */
   public static String taskKey(String jobId, long index, boolean express) {
-    return express ? jobId + ':' + index : Long.toString(index);
+    return express ? jobId + JOB_KEY_SEPARATOR + index : Long.toString(index);
   }
 
   /** The job id of a big job's task topic's name. */
@@ -144,14 +145,14 @@ public final class Topics {
   /** The job id of a task record, from its topic's name or, in the express topic, its key (null if it names none). */
   public static String jobIdOfTask(String topic, String key) {
     if (isExpress(topic)) {
-      int colon = key == null ? -1 : key.lastIndexOf(':');
-      return colon < 0 ? null : key.substring(0, colon);
+      int separator = key == null ? -1 : key.lastIndexOf(JOB_KEY_SEPARATOR);
+      return separator < 0 ? null : key.substring(0, separator);
     }
     return jobIdOfTasks(topic);
   }
 
   /** The task index of a task record's key; throws if the key holds none. */
   public static long taskIndexOf(String key) {
-    return Long.parseLong(key.substring(key.lastIndexOf(':') + 1));
+    return Long.parseLong(key.substring(key.lastIndexOf(JOB_KEY_SEPARATOR) + 1));
   }
 }

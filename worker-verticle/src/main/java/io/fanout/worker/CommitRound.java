@@ -6,6 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,7 +113,7 @@ final class CommitRound {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     List<PartitionWork> works = new ArrayList<>(held.all());
     // Each round starts one partition further on: a round cut short leaves none behind for good.
-    java.util.Collections.rotate(works, -(int) (rounds++ % Math.max(1, works.size())));
+    Collections.rotate(works, -(int) (rounds++ % Math.max(1, works.size())));
     for (PartitionWork work : works) {
       if (byJob.size() >= JOBS_PER_ROUND) {
         break; // the other partitions' outcomes and offsets wait for the next round, a moment later

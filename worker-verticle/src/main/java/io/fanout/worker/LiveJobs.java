@@ -4,6 +4,7 @@ import io.fanout.core.Job;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.vertx.core.Future;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -33,7 +34,7 @@ final class LiveJobs {
   };
 
   /** Lookups under way: a batch of many small jobs' records asks once per job, not once per record batch. */
-  private final Map<String, Future<Job>> asking = new java.util.HashMap<>();
+  private final Map<String, Future<Job>> asking = new HashMap<>();
 
   LiveJobs(JobStore store, long recheckMs) {
     this.store = store;

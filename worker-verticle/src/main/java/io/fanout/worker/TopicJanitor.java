@@ -17,7 +17,9 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * first, when the topics of active and finished jobs would pass {@code TOPIC_BUDGET}, but never
  * within {@link #FINISHED_GRACE_MS} of a job's end; with them go the job's bitmaps and retry list,
  * and the job is marked so that workers skip any copy of its tasks that still comes (a small
- * job's tasks stay in the shared express topic). A job's summary, counts, failures and last log record stay in
- * Redis until {@link JobRetention} forgets the job after {@code JOB_RETENTION_MS}. The same sweep
- * deletes the staging topics of uploads that never became jobs ({@link StaleUploads}). Every
- * dispatcher runs a janitor; a short Redis lock lets one sweep at a time.
+ * job's tasks stay in the shared express topic). A job's summary, counts, failures and last log
+ * record stay in Redis until {@link JobRetention} forgets the job after {@code JOB_RETENTION_MS}.
+ * The same sweep deletes the staging topics of uploads that never became jobs
+ * ({@link StaleUploads}). Every dispatcher runs a janitor; a short Redis lock lets one sweep at a
+ * time.
  */
 final class TopicJanitor {
   private static final Logger LOG = LoggerFactory.getLogger(TopicJanitor.class);
@@ -42,6 +45,8 @@ final class TopicJanitor {
    * would hold the worker's whole round until it timed out.
    */
   private static final long FINISHED_GRACE_MS = 30_000;
+  /** Jobs of a sweep cleaned at once. */
+  private static final int JOBS_IN_FLIGHT = 32;
   private static final int TOPICS_PER_JOB = 2;
 
   private final Vertx vertx;
@@ -164,25 +169,16 @@ final class TopicJanitor {
   }
 
   private Future<List<String>> clean(List<String> jobIds) {
-    List<Future<String>> cleaned = new ArrayList<>(jobIds.size());
-    for (String jobId : jobIds) {
-      cleaned.add(admin.deleteTopics(Topics.ofJob(jobId))
-          // With the topics gone the bitmaps have done their work; the job is marked so that a
-          // copy of one of its tasks that still comes (a small job's stay in the express topic)
-          // is skipped. They live on the job's shard and the set on the queue's: the set goes
-          // last, so a janitor dying in between leaves the job to the next sweep, which does it all again.
-          .compose(deleted -> store.topicsDeleted(jobId))
-          .compose(deleted -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_TOPICS).arg(jobId)))
-          .map(jobId));
-    }
-    return Future.join(cleaned).map(all -> {
-      List<String> done = new ArrayList<>();
-      cleaned.stream().filter(Future::succeeded).forEach(future -> done.add(future.result()));
-      if (!done.isEmpty()) {
-        LOG.info("Deleted the topics of {} finished job(s)", done.size());
-      }
-      return done;
-    });
+    return eachJob(jobIds, jobId -> admin.deleteTopics(Topics.ofJob(jobId))
+            // With the topics gone the bitmaps have done their work. They live on the job's shard
+            // and the set on the queue's: the set goes last, so a janitor dying in between leaves
+            // the job to the next sweep, which does it all again.
+            .compose(deleted -> markDeleted(jobId, RedisKeys.FINISHED_TOPICS)))
+        .onSuccess(done -> {
+          if (!done.isEmpty()) {
+            LOG.info("Deleted the topics of {} finished job(s)", done.size());
+          }
+        });
   }
 
   /** Small jobs past TOPIC_RETENTION_MS: they have no topics of their own, so no budget hurries them. */
@@ -202,13 +198,29 @@ final class TopicJanitor {
     if (jobIds.isEmpty()) {
       return Future.succeededFuture(jobIds);
     }
-    return admin.deleteTopics(jobIds.stream().map(Topics::items).toList()).compose(deleted -> {
-      List<Future<String>> cleaned = jobIds.stream().map(jobId -> store.topicsDeleted(jobId)
-              .compose(marked -> redis.send(Request.cmd(Command.ZREM).arg(RedisKeys.FINISHED_SMALL_JOBS).arg(jobId)))
-              .map(jobId))
-          .toList();
-      return Future.join(cleaned).map(all -> cleaned.stream().filter(Future::succeeded).map(Future::result).toList());
-    });
+    return admin.deleteTopics(jobIds.stream().map(Topics::items).toList())
+        .compose(deleted -> eachJob(jobIds, jobId -> markDeleted(jobId, RedisKeys.FINISHED_SMALL_JOBS)));
+  }
+
+  /**
+   * The job's topics count as deleted: the job is marked, so that a copy of one of its tasks that
+   * still comes (a small job's stay in the express topic) is skipped, and its bitmaps go; then it
+   * leaves the janitor's {@code set}.
+   */
+  private Future<Void> markDeleted(String jobId, String set) {
+    return store.topicsDeleted(jobId)
+        .compose(marked -> redis.send(Request.cmd(Command.ZREM).arg(set).arg(jobId)))
+        .mapEmpty();
+  }
+
+  /**
+   * Runs {@code step} for every job, {@link #JOBS_IN_FLIGHT} at a time so that a sweep of
+   * thousands does not flood the Redis client's queue; the jobs whose step succeeded. The others
+   * stay in their set and are done again at the next sweep.
+   */
+  private static Future<List<String>> eachJob(List<String> jobIds, Function<String, Future<?>> step) {
+    return GroupedCalls.of(jobIds, JOBS_IN_FLIGHT, jobId -> step.apply(jobId).map(jobId).otherwise((String) null))
+        .map(done -> done.stream().filter(Objects::nonNull).toList());
   }
 
   private static List<String> ids(Response reply) {

@@ -59,8 +59,23 @@ public final class JobQueue {
   private static final long STALE_CLAIM_MS = 30_000;
   private static final int REPAIR_BATCH = 100;
 
-  /** A job handed to a dispatcher; {@code resumed} when another dispatcher's fan-out was orphaned. */
-  public record Admission(String jobId, boolean resumed, boolean small) {}
+  /**
+   * A job handed to a dispatcher, as it was once running.
+   *
+   * @param resumed another dispatcher's fan-out of it was orphaned
+   * @param produced how many of its tasks are known to be in Kafka: where its fan-out resumes
+   * @param retries how many tasks a retry run produces again (0 for a first run)
+   */
+  public record Admission(Job job, boolean resumed, long produced, long retries) {
+    public String jobId() {
+      return job.id();
+    }
+
+    /** A small job, of the express lane. */
+    public boolean small() {
+      return job.express();
+    }
+  }
 
   /** The id a submission ended up with; {@code duplicate} when its idempotency key was already used. */
   public record Enqueued(String jobId, boolean duplicate) {}
@@ -161,8 +176,13 @@ public final class JobQueue {
    * The next job for this dispatcher, or null when none may start now: a big job while fewer than
    * {@code maxActiveJobs} big ones run (0 when this dispatcher takes none now), a small one while
    * fewer than {@code maxActiveSmallJobs} small ones run.
+   *
+   * @param expressLogEnd the express log's end offset, asked of Kafka before this call: where a
+   *     small job's records can start ({@link JobFields#LOG_FROM}), kept in the job's hash as it
+   *     starts, before any of its tasks is sent
    */
-  public Future<Admission> admit(String owner, int maxActiveJobs, int maxActiveSmallJobs, long leaseMs) {
+  public Future<Admission> admit(String owner, int maxActiveJobs, int maxActiveSmallJobs, long leaseMs,
+      long expressLogEnd) {
     List<String> keys = List.of(RedisKeys.WAITING, RedisKeys.ACTIVE, RedisKeys.LEASES, RedisKeys.DELAYED,
         RedisKeys.DELAYED_SCORES, RedisKeys.LEASE_OWNERS, RedisKeys.VERSIONS, RedisKeys.ALL_JOBS,
         RedisKeys.byStatus(JobState.QUEUED), RedisKeys.byStatus(JobState.RUNNING), RedisKeys.WAITING_EXPRESS,
@@ -175,15 +195,18 @@ public final class JobQueue {
           }
           String jobId = reply.get(0).toString();
           boolean resumed = "resumed".equals(reply.get(1).toString());
-          boolean small = reply.get(3).toInteger() == 1;
-          return START.run(redis, List.of(RedisKeys.job(jobId)), List.of(reply.get(2).toLong(), System.currentTimeMillis()),
-                  ack)
-              .compose(started -> switch (started.toString()) {
-                case "started", "running" -> Future.succeededFuture(new Admission(jobId, resumed, small));
+          return START.run(redis, List.of(RedisKeys.job(jobId), RedisKeys.retries(jobId)),
+                  List.of(reply.get(2).toLong(), System.currentTimeMillis(), expressLogEnd), ack)
+              .compose(started -> switch (started.get(0).toString()) {
+                case "started", "running" -> {
+                  Map<String, String> hash = JobStore.toMap(started.get(2));
+                  yield Future.succeededFuture(new Admission(Job.fromHash(hash), resumed,
+                      Long.parseLong(hash.getOrDefault(JobFields.PRODUCED, "0")), started.get(1).toLong()));
+                }
                 // The job changed after it was queued: the queue takes the change in, and the
                 // next job is looked at.
                 default -> projection.settle(jobId)
-                    .compose(settled -> admit(owner, maxActiveJobs, maxActiveSmallJobs, leaseMs));
+                    .compose(settled -> admit(owner, maxActiveJobs, maxActiveSmallJobs, leaseMs, expressLogEnd));
               });
         });
   }

@@ -123,12 +123,6 @@ public final class JobStore {
     });
   }
 
-  /** How many of the job's tasks are known to be in Kafka: where a fan-out resumes. */
-  public Future<Long> producedSoFar(String jobId) {
-    return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg(JobFields.PRODUCED))
-        .map(reply -> reply == null ? 0L : reply.toLong());
-  }
-
   /** The job's last log record, kept in Redis so it outlives the job's log topic. */
   public Future<JsonObject> lastLog(String jobId) {
     return redis.send(Request.cmd(Command.HGET).arg(RedisKeys.job(jobId)).arg(JobFields.LAST_LOG))
@@ -190,15 +184,6 @@ public final class JobStore {
   }
 
   /**
-   * Records where a small job's records can start in the express log, unless a dispatcher did
-   * before (a resumed fan-out keeps the first, lower offset).
-   */
-  public Future<Void> logFrom(String jobId, long offset) {
-    return redis.send(Request.cmd(Command.HSETNX).arg(RedisKeys.job(jobId)).arg(JobFields.LOG_FROM).arg(offset))
-        .mapEmpty();
-  }
-
-  /**
    * Marks a finished job's topics deleted and drops its bitmaps and retry list, in one step:
    * workers then skip any copy of its tasks that still comes.
    */
@@ -206,11 +191,6 @@ public final class JobStore {
     List<String> keys = new ArrayList<>(List.of(RedisKeys.job(jobId)));
     keys.addAll(RedisKeys.runKeys(jobId));
     return TOPICS_DELETED.run(redis, keys, List.of(System.currentTimeMillis())).mapEmpty();
-  }
-
-  /** How many tasks a retry run produces again (0 for a first run). */
-  public Future<Long> retryCount(String jobId) {
-    return redis.send(Request.cmd(Command.LLEN).arg(RedisKeys.retries(jobId))).map(Response::toLong);
   }
 
   /** Task indexes [from, to) of a retry run. */

@@ -6,7 +6,6 @@ import io.fanout.core.FanoutMeters;
 import io.fanout.core.Job;
 import io.fanout.core.JobQueue;
 import io.fanout.core.JobQueue.Admission;
-import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.fanout.core.KafkaClients;
 import io.fanout.core.KafkaSink;
@@ -134,15 +133,16 @@ public class DispatchVerticle extends VerticleBase {
     if (takesBig) {
       bigAdmissionsAsked++;
     }
-    queue.admit(owner, takesBig ? settings.integer(Settings.MAX_ACTIVE_JOBS) : 0,
-            settings.integer(Settings.MAX_ACTIVE_SMALL_JOBS), settings.longValue(Settings.LEASE_MS))
+    expressLogEnd.lowerBound()
+        .compose(logEnd -> queue.admit(owner, takesBig ? settings.integer(Settings.MAX_ACTIVE_JOBS) : 0,
+            settings.integer(Settings.MAX_ACTIVE_SMALL_JOBS), settings.longValue(Settings.LEASE_MS), logEnd))
         .onComplete(result -> {
           admissionsAsked--;
           if (takesBig) {
             bigAdmissionsAsked--;
           }
           if (result.failed()) {
-            LOG.warn("Dispatcher {} could not read the queue: {}", owner, result.cause().toString());
+            LOG.warn("Dispatcher {} could not admit jobs: {}", owner, result.cause().toString());
           } else if (result.result() != null) {
             fanOut(result.result());
             admitOne();
@@ -157,32 +157,26 @@ public class DispatchVerticle extends VerticleBase {
   }
 
   private void fanOut(Admission admission) {
-    String jobId = admission.jobId();
+    Job job = admission.job();
+    String jobId = job.id();
     if (!admission.small()) {
       bigFanOutsRunning++;
     }
-    store.find(jobId)
-        .compose(job -> job == null || job.status() != JobState.RUNNING
-            ? Future.succeededFuture(false)
-            : leased(jobId, createTopics(job))
-                .compose(created -> job.express() ? expressLogEnd.lowerBound().compose(end -> store.logFrom(jobId, end))
-                    : Future.succeededFuture())
-                .compose(recorded -> Future.all(store.producedSoFar(jobId), store.retryCount(jobId)))
-                .compose(cursor -> {
-                  long from = cursor.resultAt(0);
-                  long retries = cursor.resultAt(1);
-                  long end = retries > 0 ? retries : job.total();
-                  // A small job's fan-out is one line of many hundreds a second: logged at debug.
-                  LOG.atLevel(job.express() ? Level.DEBUG : Level.INFO).log(
-                      "Dispatcher {} {} job {}: producing {}tasks {}..{}", owner, admission.resumed() ? "resumes" : "starts",
-                      jobId, retries > 0 ? "retried " : "", from, end);
-                  DispatchWindow window = new DispatchWindow(settings.integer(Settings.PRODUCE_WINDOW),
-                      settings.longValue(Settings.PRODUCE_WINDOW_BYTES), settings.longValue(Settings.MAX_ITEM_BYTES));
-                  DatasetReader items = job.itemized() ? new DatasetReader(vertx, settings, owner, jobId) : null;
-                  Future<Boolean> produced = produceFrom(job, window, items, from, end, retries > 0,
-                      Future.succeededFuture());
-                  return items == null ? produced : produced.eventually(items::close);
-                }))
+    leased(jobId, createTopics(job))
+        .compose(created -> {
+          long from = admission.produced();
+          long retries = admission.retries();
+          long end = retries > 0 ? retries : job.total();
+          // A small job's fan-out is one line of many hundreds a second: logged at debug.
+          LOG.atLevel(job.express() ? Level.DEBUG : Level.INFO).log(
+              "Dispatcher {} {} job {}: producing {}tasks {}..{}", owner, admission.resumed() ? "resumes" : "starts",
+              jobId, retries > 0 ? "retried " : "", from, end);
+          DispatchWindow window = new DispatchWindow(settings.integer(Settings.PRODUCE_WINDOW),
+              settings.longValue(Settings.PRODUCE_WINDOW_BYTES), settings.longValue(Settings.MAX_ITEM_BYTES));
+          DatasetReader items = job.itemized() ? new DatasetReader(vertx, settings, owner, jobId) : null;
+          Future<Boolean> produced = produceFrom(job, window, items, from, end, retries > 0, Future.succeededFuture());
+          return items == null ? produced : produced.eventually(items::close);
+        })
         .onComplete(result -> {
           if (!admission.small()) {
             bigFanOutsRunning--;

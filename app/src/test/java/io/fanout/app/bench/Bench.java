@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -527,12 +528,7 @@ public final class Bench {
     int submitters = options.integer("--small-clients");
     SingleTaskJobs scenario = new SingleTaskJobs(app.vertx(), http);
     List<SingleTaskJobs.Result> runs = new ArrayList<>();
-    int warmup = options.integer("--small-warmup-jobs");
-    if (warmup > 0) {
-      SingleTaskJobs.Result warm = scenario.run(warmup, submitters, options.seconds("--small-timeout"), null);
-      note(String.format("warm-up, not counted: %d of %d compute jobs from %d clients final in %.1f s = %.1f jobs/s",
-          warm.finished(), warm.submitted(), submitters, warm.seconds(), warm.jobsPerSecond()));
-    }
+    String warmedUp = warmUp(scenario, submitters);
     try (RedisProbe redis = new RedisProbe(clients, app.settings().string(Settings.REDIS_URL))) {
       CpuPerJob cpu = new CpuPerJob(redis);
       for (int run = 1; run <= options.integer("--runs"); run++) {
@@ -549,9 +545,9 @@ public final class Bench {
     double rate = median(runs, SingleTaskJobs.Result::jobsPerSecond);
     boolean allFinished = runs.stream().allMatch(r -> r.finished() == r.submitted());
     figures.add(new Figure("small-jobs.concurrent", "One-task jobs/s, " + submitters + " clients submitting",
-        String.format("%.1f jobs/s", rate), String.format("%d one-task compute jobs after %d not counted, each client "
+        String.format("%.1f jobs/s", rate), String.format("%d one-task compute jobs %s, each client "
             + "sending its next once its last was accepted, first POST to last final event, median of %d: %s%s; %s (%.0f jobs/s if each "
-            + "job made two topics); %s (the cheapest run)", jobs, warmup, runs.size(),
+            + "job made two topics); %s (the cheapest run)", jobs, warmedUp, runs.size(),
             spread(runs, SingleTaskJobs.Result::jobsPerSecond),
             allFinished ? "" : "; some runs hit the " + options.integer("--small-timeout") + " s limit", limits,
             topicRate / 2, cost), "≥ 500 jobs/s", rate >= 500));
@@ -583,6 +579,35 @@ public final class Bench {
               overlapped ? "" : ", NOT running throughout: no figure", Samples.percentile(busy, 50), limits),
           "< 250 ms", overlapped ? busyP99 < 250 : null));
     }
+  }
+
+  /**
+   * Rounds of one-task jobs, not counted, until the JIT compiler used under --small-warmup-jit
+   * percent of a core in a round, or --small-warmup-seconds have passed; says how it went, the
+   * cold first round's rate included.
+   */
+  private String warmUp(SingleTaskJobs scenario, int submitters) {
+    int perRound = options.integer("--small-warmup-jobs");
+    if (perRound == 0) {
+      return "on a cold JVM (no warm-up)";
+    }
+    double quiet = options.integer("--small-warmup-jit") / 100.0;
+    long deadline = System.nanoTime() + options.seconds("--small-warmup-seconds").toNanos();
+    List<Double> rates = new ArrayList<>();
+    double jit;
+    do {
+      JitActivity activity = new JitActivity().start();
+      SingleTaskJobs.Result warm = scenario.run(perRound, submitters, options.seconds("--small-timeout"), null);
+      jit = activity.share();
+      rates.add(warm.jobsPerSecond());
+      note(String.format("warm-up round %d, not counted: %d of %d compute jobs from %d clients final in %.1f s = "
+          + "%.1f jobs/s; the JIT compiler busy %.0f%% of a core", rates.size(), warm.finished(), warm.submitted(),
+          submitters, warm.seconds(), warm.jobsPerSecond(), 100 * jit));
+    } while (jit >= quiet && System.nanoTime() < deadline);
+    return String.format("after %d warm-up rounds of %d not counted (%s jobs/s), %s", rates.size(), perRound,
+        rates.stream().map(rate -> String.format("%.0f", rate)).collect(Collectors.joining(", ")),
+        jit < quiet ? String.format("the last with the JIT compiler under %.0f%% of a core", 100 * quiet)
+            : String.format("stopped at the time limit with the JIT compiler still at %.0f%% of a core", 100 * jit));
   }
 
   /** Submit to first task done, in ms, of {@code jobs} one-task jobs watched one after another. */

@@ -35,9 +35,13 @@ final class BenchOptions {
     // The small-job figures of scenario single (one-task jobs from many clients, their first-task latency).
     DEFAULTS.put("--small-jobs", "2000");
     DEFAULTS.put("--small-clients", "16");
-    // One-task jobs run first and not counted: the JIT compiles the lane's paths (a third of the
-    // JVM's CPU in the first seconds of a cold run), as in any process that has been up a while.
-    DEFAULTS.put("--small-warmup-jobs", "2000");
+    // Rounds of one-task jobs run first and are not counted, until the JIT compiler is quiet (under
+    // --small-warmup-jit percent of a core during a round) or --small-warmup-seconds have passed:
+    // the figures are of a process that has been up a while. Cold, the compiler took a third of
+    // the CPU and more for minutes, and the same load ran at half the rate.
+    DEFAULTS.put("--small-warmup-jobs", "5000");
+    DEFAULTS.put("--small-warmup-jit", "10");
+    DEFAULTS.put("--small-warmup-seconds", "300");
     DEFAULTS.put("--small-timeout", "120");
     DEFAULTS.put("--small-latency-jobs", "100");
     DEFAULTS.put("--small-busy-count", "10000000");

@@ -105,14 +105,14 @@ class QueueRepairTest {
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.QUEUED), id)).isNull();
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.CANCELLED), id)).isNotNull();
     assertThat(redis.send(Command.ZCARD, RedisKeys.UNSETTLED).toLong()).isZero();
-    assertThat(Await.result(queue.admit("dispatcher", 10, 10, 5000))).as("nothing left to admit").isNull();
+    assertThat(Await.result(queue.admit("dispatcher", 10, 10, 5000, 0))).as("nothing left to admit").isNull();
   }
 
   @Test
   @DisplayName("a job whose end was counted but not taken into the queue leaves the active set, and its topics may go")
   void endNotTakenIn() {
     String id = enqueue();
-    Admission admission = Await.result(queue.admit("dispatcher", 10, 10, 5000));
+    Admission admission = Await.result(queue.admit("dispatcher", 10, 10, 5000, 0));
     assertThat(admission.jobId()).isEqualTo(id);
     // What complete.lua does to the job's hash when its last task is counted; the worker dies next.
     redis.send(Command.HSET, RedisKeys.job(id), "status", "completed", "finishedAt", System.currentTimeMillis());
@@ -134,7 +134,7 @@ class QueueRepairTest {
     Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null);
     Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null, 0),
         Map.of(JobTemplate.CALLBACK_URL, "https://hooks.example.com/fanout"), null, 60_000));
-    Await.result(queue.admit("dispatcher", 10, 10, 5000));
+    Await.result(queue.admit("dispatcher", 10, 10, 5000, 0));
     assertThat(redis.send(Command.ZSCORE, RedisKeys.CALLBACKS_DUE, id)).as("due before the end").isNull();
     // The end as complete.lua makes it; the worker dies before taking it into the queue.
     redis.send(Command.HSET, RedisKeys.job(id), "status", "completed", "finishedAt", System.currentTimeMillis());
@@ -162,9 +162,13 @@ class QueueRepairTest {
     redis.send(Command.HSET, RedisKeys.LEASE_OWNERS, id, "dead-dispatcher");
     redis.send(Command.HINCRBY, RedisKeys.VERSIONS, id, 1);
 
-    Admission resumed = Await.result(queue.admit("next-dispatcher", 10, 10, 5000));
+    Admission resumed = Await.result(queue.admit("next-dispatcher", 10, 10, 5000, 0));
 
-    assertThat(resumed).isEqualTo(new Admission(id, true, false));
+    assertThat(resumed.jobId()).isEqualTo(id);
+    assertThat(resumed.resumed()).isTrue();
+    assertThat(resumed.small()).isFalse();
+    assertThat(resumed.job().status()).as("the job as it started").isEqualTo(JobState.RUNNING);
+    assertThat(resumed.produced()).isZero();
     assertThat(redis.send(Command.HGET, RedisKeys.job(id), "status").toString()).isEqualTo("running");
     assertThat(redis.send(Command.HGET, RedisKeys.LEASE_OWNERS, id).toString()).isEqualTo("next-dispatcher");
   }
@@ -178,18 +182,43 @@ class QueueRepairTest {
     redis.send(Command.HSET, RedisKeys.job(first), "status", "cancelled");
     redis.send(Command.HINCRBY, RedisKeys.job(first), "version", 1);
 
-    Admission admitted = Await.result(queue.admit("dispatcher", 10, 10, 5000));
+    Admission admitted = Await.result(queue.admit("dispatcher", 10, 10, 5000, 0));
 
-    assertThat(admitted).isEqualTo(new Admission(second, false, false));
+    assertThat(admitted.jobId()).isEqualTo(second);
+    assertThat(admitted.resumed()).isFalse();
     assertThat(redis.send(Command.HGET, RedisKeys.job(first), "status").toString()).isEqualTo("cancelled");
     assertThat(redis.send(Command.ZSCORE, RedisKeys.ACTIVE, first)).isNull();
     assertThat(redis.send(Command.ZSCORE, RedisKeys.byStatus(JobState.CANCELLED), first)).isNotNull();
   }
 
+  @Test
+  @DisplayName("a small job's orphaned fan-out resumes where its checkpoint says, keeping the first start of its log")
+  void smallJobResumed() {
+    String id = enqueue(new Job.Spec("count", new JsonObject(), 3, false, 1, 0, 1, 0, null), 3);
+    Admission first = Await.result(queue.admit("dispatcher", 10, 10, 5000, 40));
+    assertThat(first.small()).isTrue();
+    assertThat(first.job().logFrom()).as("where its records can start in the express log").isEqualTo(40);
+    // The first dispatcher got two tasks into Kafka, checkpointed them and died; its lease ran out.
+    Await.result(queue.checkpoint(id, "dispatcher", 5000, 2));
+    redis.send(Command.ZADD, RedisKeys.LEASES, System.currentTimeMillis() - LONG_AGO, id);
+
+    Admission resumed = Await.result(queue.admit("next-dispatcher", 10, 10, 5000, 75));
+
+    assertThat(resumed.jobId()).isEqualTo(id);
+    assertThat(resumed.resumed()).isTrue();
+    assertThat(resumed.produced()).as("where the fan-out resumes").isEqualTo(2);
+    assertThat(resumed.retries()).isZero();
+    assertThat(resumed.job().logFrom()).as("the lower, first offset: records of the first fan-out lie above it")
+        .isEqualTo(40);
+  }
+
   private static String enqueue() {
+    return enqueue(new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null), 0);
+  }
+
+  private static String enqueue(Job.Spec spec, long smallJobTasks) {
     String id = UUID.randomUUID().toString();
-    Job.Spec spec = new Job.Spec("count", new JsonObject(), 10, false, 1, 0, 1, 0, null);
-    Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null, 0), null, 60_000));
+    Await.result(queue.enqueue(Job.accepted(id, spec, Instant.now(), null, smallJobTasks), null, 60_000));
     return id;
   }
 }

@@ -14,7 +14,7 @@
 -- KEYS[11] waiting small jobs, KEYS[12] active small jobs, KEYS[13] small jobs not finished
 -- ARGV[1] now (ms), ARGV[2] max active big jobs (0: none now), ARGV[3] lease owner, ARGV[4] lease length (ms),
 -- ARGV[5] max active small jobs
--- Returns {job id, 'resumed' | 'admitted', the job's version once running, 1 if it is small else 0} or nil.
+-- Returns {job id, 'resumed' | 'admitted', the job's version once running} or nil.
 local now = tonumber(ARGV[1])
 local deadline = now + tonumber(ARGV[4])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 100)) do
@@ -29,7 +29,7 @@ local orphan = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1)[
 if orphan then
   redis.call('ZADD', KEYS[3], deadline, orphan)
   redis.call('HSET', KEYS[6], orphan, ARGV[3])
-  return {orphan, 'resumed', redis.call('HGET', KEYS[7], orphan) or '0', redis.call('SISMEMBER', KEYS[13], orphan)}
+  return {orphan, 'resumed', redis.call('HGET', KEYS[7], orphan) or '0'}
 end
 local activeSmall = redis.call('ZCARD', KEYS[12])
 local function head(waiting, open)
@@ -41,9 +41,9 @@ local function head(waiting, open)
 end
 local big = head(KEYS[1], redis.call('ZCARD', KEYS[2]) - activeSmall < tonumber(ARGV[2]))
 local small = head(KEYS[11], activeSmall < tonumber(ARGV[5]))
-local id, isSmall = nil, 0
+local id = nil
 if small and (not big or small[2] <= big[2]) then
-  id, isSmall = small[1], 1
+  id = small[1]
   redis.call('ZREM', KEYS[11], id)
   redis.call('ZADD', KEYS[12], now, id)
 elseif big then
@@ -58,4 +58,4 @@ redis.call('ZADD', KEYS[3], deadline, id)
 redis.call('HSET', KEYS[6], id, ARGV[3])
 redis.call('ZREM', KEYS[9], id)
 redis.call('ZADD', KEYS[10], redis.call('ZSCORE', KEYS[8], id) or 0, id)
-return {id, 'admitted', version, isSmall}
+return {id, 'admitted', version}

@@ -210,14 +210,25 @@ public final class JobStore {
 
   /** Records that these tasks' log records are in Kafka. */
   public Future<Void> markLogged(String jobId, List<Long> indexes) {
-    if (indexes.isEmpty()) {
+    return markLogged(jobId, indexes, null);
+  }
+
+  /**
+   * Records that these tasks' log records are in Kafka and, with the job's end record written
+   * beside them ({@code endRecord}, else null), keeps it as the job's last log record: one step.
+   */
+  public Future<Void> markLogged(String jobId, List<Long> indexes, JsonObject endRecord) {
+    if (indexes.isEmpty() && endRecord == null) {
       return Future.succeededFuture();
     }
     long[] all = indexes.stream().mapToLong(Long::longValue).toArray();
     List<String> keys = new ArrayList<>(List.of(RedisKeys.loggedBits(jobId)));
     keys.addAll(RedisKeys.scratchBits(jobId, 2));
     keys.add(RedisKeys.job(jobId));
-    return LOGGED.run(redis, keys, TaskBits.asArguments(TaskBits.of(all))).mapEmpty();
+    List<Object> args = new ArrayList<>();
+    args.add(endRecord == null ? "" : endRecord.encode());
+    args.addAll(TaskBits.asArguments(TaskBits.of(all)));
+    return LOGGED.run(redis, keys, args).mapEmpty();
   }
 
   private static Completion toCompletion(Response reply) {

@@ -192,24 +192,21 @@ final class OutcomeRecorder {
       meters.forType(counted.lastTask().type()).deadLettered(deadLetters);
     }
     // What is in the log is told whether or not the marks land.
-    Future<Void> told = counted.finish() == null ? Future.succeededFuture() : store.saveLastLog(jobId, counted.finish())
+    return store.markLogged(jobId, counted.toMarkLogged(), counted.finish())
         .eventually(() -> {
-          // Small jobs end hundreds a second: their ends are logged at debug, and counted in the metrics.
-          LOG.atLevel(Topics.EXPRESS_LOG.equals(counted.lastTask().logTopic()) ? Level.DEBUG : Level.INFO)
-              .log("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
-                  completion.failed());
-          eventBus.publish(Addresses.EVENTS, counted.finish());
-          return Future.succeededFuture();
-        });
-    return Future.all(store.markLogged(jobId, counted.toMarkLogged()), told)
-        .eventually(() -> {
+          if (counted.finish() != null) {
+            // Small jobs end hundreds a second: their ends are logged at debug, and counted in the metrics.
+            LOG.atLevel(Topics.EXPRESS_LOG.equals(counted.lastTask().logTopic()) ? Level.DEBUG : Level.INFO)
+                .log("Job {} {}: {} done, {} failed", jobId, completion.status().wireName(), completion.done(),
+                    completion.failed());
+            eventBus.publish(Addresses.EVENTS, counted.finish());
+          }
           if (completion.status() != JobState.RUNNING) {
             // A job's end is shown once its end record is in the log.
             announceProgress(jobId, counted.lastTask(), completion);
           }
           return Future.succeededFuture();
-        })
-        .mapEmpty();
+        });
   }
 
   private static JsonObject finishEvent(String jobId, Completion completion) {

@@ -249,6 +249,25 @@ class OutcomeCountTest {
     assertThat(again.logs(0)).as("still to be logged: its round was never committed").isTrue();
   }
 
+  @Test
+  @DisplayName("the job's end record is kept as its last log record with the marks of its last tasks, and never brings a forgotten job back")
+  void endRecordKeptWithTheMarks() {
+    String job = runningJob(2);
+    Completion end = count(job, successes(0, 1), List.of());
+    assertThat(end.finishedNow()).isTrue();
+    JsonObject endRecord = new JsonObject().put("jobId", job).put("event", "completed").put("done", 2);
+
+    Await.result(store.markLogged(job, List.of(0L, 1L), endRecord));
+
+    assertThat(Await.result(store.lastLog(job))).isEqualTo(endRecord);
+    assertThat(count(job, successes(0, 1), List.of()).notToLog()).as("both marked logged").containsExactlyInAnyOrder(0L, 1L);
+
+    String forgotten = UUID.randomUUID().toString();
+    Await.result(store.markLogged(forgotten, List.of(0L), endRecord));
+    assertThat(redis.send(Command.EXISTS, RedisKeys.job(forgotten)).toLong()).as("no hash made for a late mark").isZero();
+    assertThat(redis.send(Command.EXISTS, RedisKeys.loggedBits(forgotten)).toLong()).isZero();
+  }
+
   private static String runningJob(long total) {
     String id = UUID.randomUUID().toString();
     redis.send(Command.HSET, RedisKeys.job(id), "status", "running", "total", total, "done", 0, "failed", 0,

@@ -2,12 +2,18 @@
 -- The tasks come as pieces of a bitmap (TaskBits); each piece is merged into the range of the
 -- logged bitmap it covers by BITOP, in C, and written back.
 -- A job already forgotten (retention, purge) gets nothing: a late mark must not bring a bitmap back.
+-- The job's end record, when these tasks' records came with it, is kept as the job's last log
+-- record in the same step: it outlives the job's log (JobStore.lastLog).
 -- KEYS[1] logged bitmap, KEYS[2..3] scratch keys, deleted before the script returns, KEYS[4] job hash
--- ARGV[1] how many pieces, then each one's byte offset and bytes
+-- ARGV[1] the job's end record ('' when it did not end), ARGV[2] how many pieces, then each one's
+-- byte offset and bytes
 if redis.call('EXISTS', KEYS[4]) == 0 then
   return 0
 end
-for i = 2, 1 + 2 * tonumber(ARGV[1]), 2 do
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[4], 'lastLog', ARGV[1])
+end
+for i = 3, 2 + 2 * tonumber(ARGV[2]), 2 do
   local offset, given = tonumber(ARGV[i]), ARGV[i + 1]
   redis.call('SET', KEYS[2], given)
   redis.call('SET', KEYS[3], redis.call('GETRANGE', KEYS[1], offset, offset + #given - 1))
@@ -15,4 +21,4 @@ for i = 2, 1 + 2 * tonumber(ARGV[1]), 2 do
   redis.call('SETRANGE', KEYS[1], offset, redis.call('GET', KEYS[3]))
 end
 redis.call('DEL', KEYS[2], KEYS[3])
-return tonumber(ARGV[1])
+return tonumber(ARGV[2])

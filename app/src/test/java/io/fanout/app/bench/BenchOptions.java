@@ -33,7 +33,7 @@ final class BenchOptions {
     DEFAULTS.put("--single-jobs", "200");
     DEFAULTS.put("--single-timeout", "60");
     // The small-job figures of scenario single (one-task jobs from many clients, their first-task latency).
-    DEFAULTS.put("--small-jobs", "2000");
+    DEFAULTS.put("--small-jobs", "10000");
     DEFAULTS.put("--small-clients", "16");
     // Rounds of one-task jobs run first and are not counted, until the JIT compiler is quiet (under
     // --small-warmup-jit percent of a core during a round) or --small-warmup-seconds have passed:

@@ -3,7 +3,6 @@ package io.fanout.app.bench;
 import com.sun.management.OperatingSystemMXBean;
 import io.fanout.app.testing.RedisProbe;
 import io.vertx.redis.client.Command;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -17,7 +16,7 @@ import java.lang.management.ManagementFactory;
 final class CpuPerJob {
   /**
    * CPU milliseconds per job of this JVM and of Redis, and the ceiling they give on this machine;
-   * {@code jitMs}, the JIT compiler's part of the JVM's (its time, as the JVM counts it).
+   * {@code jitMs}, the JIT compiler's part of the JVM's.
    */
   record Cost(double jvmMs, double jitMs, double redisMs, int cores) {
     double ceilingJobsPerSecond() {
@@ -33,9 +32,8 @@ final class CpuPerJob {
 
   private final RedisProbe redis;
   private final OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-  private final CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
   private long jvmNanos;
-  private long compileMs;
+  private double compilerSeconds;
   private double redisSeconds;
 
   CpuPerJob(RedisProbe redis) {
@@ -44,14 +42,14 @@ final class CpuPerJob {
 
   void start() {
     jvmNanos = os.getProcessCpuTime();
-    compileMs = compiler.getTotalCompilationTime();
+    compilerSeconds = JitActivity.compilerCpuSeconds();
     redisSeconds = redisCpuSeconds();
   }
 
   Cost stop(int jobs) {
     double jvmMs = (os.getProcessCpuTime() - jvmNanos) / 1e6;
     double redisMs = (redisCpuSeconds() - redisSeconds) * 1000;
-    double jitMs = compiler.getTotalCompilationTime() - compileMs;
+    double jitMs = (JitActivity.compilerCpuSeconds() - compilerSeconds) * 1000;
     return new Cost(jvmMs / jobs, jitMs / jobs, redisMs / jobs, Runtime.getRuntime().availableProcessors());
   }
 

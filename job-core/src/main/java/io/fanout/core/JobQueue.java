@@ -154,18 +154,19 @@ public final class JobQueue {
     return INTAKE.run(redis, List.of(RedisKeys.INTAKE, RedisKeys.ARRIVALS, RedisKeys.UPLOADS),
             List.of(job.id(), System.currentTimeMillis(), job.itemized() ? "1" : "0"))
         .compose(arrival -> {
-          List<Object> args = new ArrayList<>();
-          args.add(JobFields.ARRIVAL);
-          args.add(arrival.toLong());
           Map<String, String> hash = new HashMap<>(options);
           hash.putAll(job.toHash());
+          hash.put(JobFields.ARRIVAL, arrival.toString());
+          List<Object> args = new ArrayList<>();
           for (Map.Entry<String, String> field : hash.entrySet()) {
             args.add(field.getKey());
             args.add(field.getValue());
           }
-          return CREATE.run(redis, List.of(RedisKeys.job(job.id())), args, ack);
+          // create.lua adds the first version.
+          hash.put(JobFields.VERSION, "1");
+          return CREATE.run(redis, List.of(RedisKeys.job(job.id())), args, ack)
+              .compose(created -> projection.settleSubmitted(job.id(), hash));
         })
-        .compose(created -> projection.settle(job.id(), QueueProjection.Marker.INTAKE, ""))
         // Too slow: the repair sweep dropped the submission, perhaps before its hash was stored.
         .recover(failure -> isIntakeExpired(failure) ? deleteJob(job.id()).compose(deleted -> Future.failedFuture(failure))
             : Future.failedFuture(failure))

@@ -7,6 +7,9 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Takes one job's state, read from its hash, into the queue's structures (project.lua): the step
@@ -16,6 +19,10 @@ import java.util.List;
 final class QueueProjection {
   private static final RedisScript PROJECT = RedisScript.named("project");
   private static final List<String> KEYS = keys();
+  /** The job's fields the queue takes in: the first six go to project.lua as they are. */
+  private static final List<String> FIELDS = List.of(JobFields.VERSION, JobFields.STATUS, JobFields.PRIORITY,
+      JobFields.ARRIVAL, JobFields.RUN_AT, JobFields.FINISHED_AT, JobFields.STARTED_AT, JobFields.ITEMIZED,
+      JobFields.CALLBACK_URL, JobFields.LANE);
 
   /** What a projection ends: nothing, a submission, or one change recorded in {@link RedisKeys#UNSETTLED}. */
   enum Marker {
@@ -40,26 +47,40 @@ final class QueueProjection {
 
   /** Reads the job's hash and takes it into the queue, ending the given marker. */
   Future<Response> settle(String jobId, Marker marker, String unsettledMember) {
-    Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId))
-        .arg(JobFields.VERSION).arg(JobFields.STATUS).arg(JobFields.PRIORITY).arg(JobFields.ARRIVAL)
-        .arg(JobFields.RUN_AT).arg(JobFields.FINISHED_AT).arg(JobFields.STARTED_AT).arg(JobFields.ITEMIZED)
-        .arg(JobFields.CALLBACK_URL).arg(JobFields.LANE);
-    return redis.send(read).compose(fields -> {
-      List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
-      if (fields.get(0) == null) {
-        args.add("");
-      } else {
-        for (int i = 0; i < 6; i++) {
-          args.add(fields.get(i) == null ? "0" : fields.get(i).toString());
-        }
-        // Topics to delete once it ends: those the dispatcher made, or the staging topic of its upload.
-        boolean mayHaveTopics = fields.get(6) != null || (fields.get(7) != null && "1".equals(fields.get(7).toString()));
-        args.add(mayHaveTopics ? "1" : "0");
-        args.add(fields.get(8) != null ? "1" : "0");
-        args.add(fields.get(9) != null && Job.EXPRESS.equals(fields.get(9).toString()) ? "1" : "0");
+    Request read = Request.cmd(Command.HMGET).arg(RedisKeys.job(jobId));
+    FIELDS.forEach(read::arg);
+    return redis.send(read).compose(values -> take(jobId, marker, unsettledMember, values.get(0) == null ? null
+        : field -> {
+          Response value = values.get(FIELDS.indexOf(field));
+          return value == null ? null : value.toString();
+        }));
+  }
+
+  /**
+   * Takes a job just stored by its submission into the queue, ending its intake, from the fields
+   * the submission stored: nothing changes a job before it is queued (its id is not answered
+   * yet), so its hash holds exactly these and is not read back.
+   */
+  Future<Response> settleSubmitted(String jobId, Map<String, String> stored) {
+    return take(jobId, Marker.INTAKE, "", stored::get);
+  }
+
+  /** project.lua with the job's fields as {@code field} gives them by name; a null {@code field}: the job is gone. */
+  private Future<Response> take(String jobId, Marker marker, String unsettledMember, Function<String, String> field) {
+    List<Object> args = new ArrayList<>(List.of(jobId, marker.wire(), unsettledMember, System.currentTimeMillis()));
+    if (field == null) {
+      args.add("");
+    } else {
+      for (String name : FIELDS.subList(0, 6)) {
+        args.add(Objects.requireNonNullElse(field.apply(name), "0"));
       }
-      return PROJECT.run(redis, KEYS, args, ack);
-    });
+      // Topics to delete once it ends: those the dispatcher made, or the staging topic of its upload.
+      boolean mayHaveTopics = field.apply(JobFields.STARTED_AT) != null || "1".equals(field.apply(JobFields.ITEMIZED));
+      args.add(mayHaveTopics ? "1" : "0");
+      args.add(field.apply(JobFields.CALLBACK_URL) != null ? "1" : "0");
+      args.add(Job.EXPRESS.equals(field.apply(JobFields.LANE)) ? "1" : "0");
+    }
+    return PROJECT.run(redis, KEYS, args, ack);
   }
 
   private static List<String> keys() {

@@ -87,13 +87,17 @@ public class DispatchVerticle extends VerticleBase {
     producer = new KafkaSink(vertx, KafkaClients.producer(settings, owner), registry);
     expressLogEnd = new ExpressLogEnd(vertx, admin);
     Future<Void> sharedTopics = topicCreator.create(Topics.shared(settings)).onSuccess(made -> expressLogEnd.start());
-    vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
     new TopicJanitor(vertx, redis, store, admin, settings, owner,
         new JobRetention(redis, admin), new StaleUploads(new StagingLedger(redis), admin)).start();
     vertx.setPeriodic(settings.longValue(Settings.LEASE_MS) / 2, tick -> repairQueue());
+    // Admissions begin once the shared topics are there: every admission carries the express
+    // log's end, and a small job's tasks go to the express topic.
     return sharedTopics
         .compose(made -> vertx.eventBus().consumer(Addresses.QUEUE_WAKEUP, wakeup -> admitWhileCapacity()).completion())
-        .onSuccess(registered -> admitWhileCapacity());
+        .onSuccess(registered -> {
+          vertx.setPeriodic(settings.integer(Settings.QUEUE_POLL_MS), tick -> admitWhileCapacity());
+          admitWhileCapacity();
+        });
   }
 
   /** Finishes what a process that died between two steps of a queue change left undone ({@link JobQueue#repair}). */

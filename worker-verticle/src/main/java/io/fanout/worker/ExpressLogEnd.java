@@ -35,7 +35,7 @@ final class ExpressLogEnd {
     vertx.setPeriodic(REFRESH_MS, tick -> ask().onSuccess(end -> known = Future.succeededFuture(end)));
   }
 
-  /** An end offset asked before this call: a lower bound of every record written from now on. */
+  /** An end offset asked before this call: a lower bound of every record written from now on. Once started. */
   Future<Long> lowerBound() {
     return known.recover(failed -> known = ask());
   }

@@ -157,13 +157,12 @@ public final class JobQueue {
           Map<String, String> hash = new HashMap<>(options);
           hash.putAll(job.toHash());
           hash.put(JobFields.ARRIVAL, arrival.toString());
+          hash.put(JobFields.VERSION, "1");
           List<Object> args = new ArrayList<>();
           for (Map.Entry<String, String> field : hash.entrySet()) {
             args.add(field.getKey());
             args.add(field.getValue());
           }
-          // create.lua adds the first version.
-          hash.put(JobFields.VERSION, "1");
           return CREATE.run(redis, List.of(RedisKeys.job(job.id())), args, ack)
               .compose(created -> projection.settleSubmitted(job.id(), hash));
         })

@@ -208,11 +208,6 @@ public final class JobStore {
     });
   }
 
-  /** Records that these tasks' log records are in Kafka. */
-  public Future<Void> markLogged(String jobId, List<Long> indexes) {
-    return markLogged(jobId, indexes, null);
-  }
-
   /**
    * Records that these tasks' log records are in Kafka and, with the job's end record written
    * beside them ({@code endRecord}, else null), keeps it as the job's last log record: one step.

@@ -12,8 +12,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Takes one job's state, read from its hash, into the queue's structures (project.lua): the step
- * that follows every change of a job on its own shard. It may run late or more than once; the
+ * Takes one job's state, read from its hash (or, for a submission, as it was just stored), into
+ * the queue's structures (project.lua): the step that follows every change of a job on its own shard. It may run late or more than once; the
  * job's version keeps an older state from undoing a newer one.
  */
 final class QueueProjection {

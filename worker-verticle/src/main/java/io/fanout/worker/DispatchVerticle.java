@@ -137,7 +137,9 @@ public class DispatchVerticle extends VerticleBase {
     if (takesBig) {
       bigAdmissionsAsked++;
     }
-    expressLogEnd.lowerBound()
+    // Should Kafka not say where the express log ends, 0 is a lower bound too: the admission goes
+    // on, and a small job admitted now has its log read from the start of the express log.
+    expressLogEnd.lowerBound().otherwise(0L)
         .compose(logEnd -> queue.admit(owner, takesBig ? settings.integer(Settings.MAX_ACTIVE_JOBS) : 0,
             settings.integer(Settings.MAX_ACTIVE_SMALL_JOBS), settings.longValue(Settings.LEASE_MS), logEnd))
         .onComplete(result -> {
@@ -166,7 +168,9 @@ public class DispatchVerticle extends VerticleBase {
     if (!admission.small()) {
       bigFanOutsRunning++;
     }
-    leased(jobId, createTopics(job))
+    // Started from a future, so that whatever fails, the counts above are given back below.
+    Future.succeededFuture()
+        .compose(admitted -> leased(jobId, createTopics(job)))
         .compose(created -> {
           long from = admission.produced();
           long retries = admission.retries();

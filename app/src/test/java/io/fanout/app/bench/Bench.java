@@ -528,9 +528,10 @@ public final class Bench {
     int submitters = options.integer("--small-clients");
     SingleTaskJobs scenario = new SingleTaskJobs(app.vertx(), http);
     List<SingleTaskJobs.Result> runs = new ArrayList<>();
-    String warmedUp = warmUp(scenario, submitters);
+    String warmedUp;
     try (RedisProbe redis = new RedisProbe(clients, app.settings().string(Settings.REDIS_URL))) {
       CpuPerJob cpu = new CpuPerJob(redis);
+      warmedUp = warmUp(scenario, submitters, cpu);
       for (int run = 1; run <= options.integer("--runs"); run++) {
         SingleTaskJobs.Result result = scenario.run(jobs, submitters, options.seconds("--small-timeout"), cpu);
         note(String.format("run %d: %d of %d compute jobs from %d clients final in %.1f s = %.1f jobs/s; %s", run,
@@ -586,7 +587,7 @@ public final class Bench {
    * percent of a core in a round, or --small-warmup-seconds have passed; says how it went, the
    * cold first round's rate included.
    */
-  private String warmUp(SingleTaskJobs scenario, int submitters) {
+  private String warmUp(SingleTaskJobs scenario, int submitters, CpuPerJob cpu) {
     int perRound = options.integer("--small-warmup-jobs");
     if (perRound == 0) {
       return "on a cold JVM (no warm-up)";
@@ -596,9 +597,8 @@ public final class Bench {
     List<Double> rates = new ArrayList<>();
     double jit;
     do {
-      JitActivity activity = new JitActivity().start();
-      SingleTaskJobs.Result warm = scenario.run(perRound, submitters, options.seconds("--small-timeout"), null);
-      jit = activity.share();
+      SingleTaskJobs.Result warm = scenario.run(perRound, submitters, options.seconds("--small-timeout"), cpu);
+      jit = warm.jitShare();
       rates.add(warm.jobsPerSecond());
       note(String.format("warm-up round %d, not counted: %d of %d compute jobs from %d clients final in %.1f s = "
           + "%.1f jobs/s; the JIT compiler busy %.0f%% of a core", rates.size(), warm.finished(), warm.submitted(),

@@ -32,8 +32,8 @@ final class CpuPerJob {
 
   private final RedisProbe redis;
   private final OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private final JitActivity jit = new JitActivity();
   private long jvmNanos;
-  private double compilerSeconds;
   private double redisSeconds;
 
   CpuPerJob(RedisProbe redis) {
@@ -42,14 +42,14 @@ final class CpuPerJob {
 
   void start() {
     jvmNanos = os.getProcessCpuTime();
-    compilerSeconds = JitActivity.compilerCpuSeconds();
+    jit.start();
     redisSeconds = redisCpuSeconds();
   }
 
   Cost stop(int jobs) {
     double jvmMs = (os.getProcessCpuTime() - jvmNanos) / 1e6;
     double redisMs = (redisCpuSeconds() - redisSeconds) * 1000;
-    double jitMs = (JitActivity.compilerCpuSeconds() - compilerSeconds) * 1000;
+    double jitMs = jit.cpuSeconds() * 1000;
     return new Cost(jvmMs / jobs, jitMs / jobs, redisMs / jobs, Runtime.getRuntime().availableProcessors());
   }
 

@@ -27,7 +27,13 @@ final class SingleTaskJobs {
    * @param cost the processes' CPU per finished job from the first submission to the last final event, if asked
    */
   record Result(double jobsPerSecond, int finished, int submitted, double seconds, double queuedMs, double runningMs,
-      CpuPerJob.Cost cost) {}
+      CpuPerJob.Cost cost) {
+
+    /** The JIT compiler's CPU over the run's time, as a share of one core (0 when not measured). */
+    double jitShare() {
+      return cost == null || seconds <= 0 ? 0 : cost.jitMs() * finished / 1000 / seconds;
+    }
+  }
 
   private final Vertx fanoutVertx;
   private final FanoutHttp http;

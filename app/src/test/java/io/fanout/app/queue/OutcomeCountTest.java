@@ -63,7 +63,7 @@ class OutcomeCountTest {
     assertThat(first.countedNow()).isEqualTo(3);
     assertThat(first.done()).isEqualTo(3);
     assertThat(first.notToLog()).isEmpty();
-    Await.result(store.markLogged(job, List.of(0L, 1L, 2L)));
+    Await.result(store.markLogged(job, List.of(0L, 1L, 2L), null));
 
     Completion second = count(job, successes(1, 3), List.of());
     assertThat(second.countedNow()).isEqualTo(1);
@@ -84,7 +84,7 @@ class OutcomeCountTest {
     assertThat(again.done()).isEqualTo(1);
     assertThat(again.logs(5)).isTrue();
 
-    Await.result(store.markLogged(job, List.of(5L)));
+    Await.result(store.markLogged(job, List.of(5L), null));
     assertThat(count(job, successes(5), List.of()).logs(5)).isFalse();
   }
 
@@ -97,7 +97,7 @@ class OutcomeCountTest {
     assertThat(first.failed()).isEqualTo(1);
     assertThat(first.notToLog()).isEmpty();
     assertThat(redis.send(Command.LLEN, RedisKeys.failures(job)).toLong()).isEqualTo(1);
-    Await.result(store.markLogged(job, List.of(0L, 1L)));
+    Await.result(store.markLogged(job, List.of(0L, 1L), null));
 
     Completion last = count(job, successes(0, 2), List.of());
     assertThat(last.countedNow()).as("only 2: 0 failed for good").isEqualTo(1);
@@ -122,7 +122,7 @@ class OutcomeCountTest {
     assertThat(rerun.finishedNow()).as("the task that ended the job came back unlogged").isTrue();
     assertThat(rerun.notToLog()).isEmpty();
 
-    Await.result(store.markLogged(job, List.of(0L, 1L)));
+    Await.result(store.markLogged(job, List.of(0L, 1L), null));
     Completion logged = count(job, successes(0, 1), List.of());
     assertThat(logged.finishedNow()).isFalse();
     assertThat(logged.notToLog()).containsExactlyInAnyOrder(0L, 1L);
@@ -134,7 +134,7 @@ class OutcomeCountTest {
     String job = runningJob(1);
     assertThat(count(job, List.of(), List.of(failure(0))).finishedNow()).isTrue();
     assertThat(count(job, List.of(), List.of(failure(0))).finishedNow()).isTrue();
-    Await.result(store.markLogged(job, List.of(0L)));
+    Await.result(store.markLogged(job, List.of(0L), null));
     Completion logged = count(job, List.of(), List.of(failure(0)));
     assertThat(logged.finishedNow()).isFalse();
     assertThat(logged.logs(0)).isFalse();
@@ -164,7 +164,7 @@ class OutcomeCountTest {
     assertThat(redis.send(Command.GETBIT, RedisKeys.doneBits(job), 4999).toLong()).isEqualTo(1);
     assertThat(redis.send(Command.GETBIT, RedisKeys.doneBits(job), 4998).toLong()).isZero();
 
-    Await.result(store.markLogged(job, odd.stream().map(Success::index).toList()));
+    Await.result(store.markLogged(job, odd.stream().map(Success::index).toList(), null));
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(2500);
     assertThat(redis.send(Command.GETBIT, RedisKeys.loggedBits(job), 1).toLong()).isEqualTo(1);
     assertThat(count(job, odd, List.of()).notToLog()).hasSize(2500);
@@ -181,8 +181,8 @@ class OutcomeCountTest {
     assertThat(last.countedNow()).isEqualTo(20);
     assertThat(last.status()).isEqualTo(JobState.COMPLETED);
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(job)).toLong()).isEqualTo(40);
-    Await.result(store.markLogged(job, even.stream().map(Success::index).toList()));
-    Await.result(store.markLogged(job, odd.stream().map(Success::index).toList()));
+    Await.result(store.markLogged(job, even.stream().map(Success::index).toList(), null));
+    Await.result(store.markLogged(job, odd.stream().map(Success::index).toList(), null));
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(40);
     assertThat(redis.keys(RedisKeys.job(job) + ":scratch*")).as("scratch keys left behind").isEmpty();
   }
@@ -196,7 +196,7 @@ class OutcomeCountTest {
     Completion counted = count(job, successes(0, 1), List.of());
     assertThat(counted.countedNow()).isEqualTo(2);
     assertThat(counted.done()).isEqualTo(2);
-    Await.result(store.markLogged(job, List.of(0L, 1L)));
+    Await.result(store.markLogged(job, List.of(0L, 1L), null));
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(job)).toLong()).isEqualTo(2);
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(2);
   }

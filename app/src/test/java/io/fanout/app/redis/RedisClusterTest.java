@@ -154,8 +154,9 @@ class RedisClusterTest {
     assertThat(holdersOf(RedisKeys.job(job.getString("id")) + "*")).as("shards holding the purged job's keys").isEmpty();
     assertThat(fanout.get("/jobs/" + job.getString("id")).statusCode()).isEqualTo(404);
 
-    // Twelve one-task jobs: all on one shard of three would happen about once in 177,000 runs.
-    List<String> small = IntStream.range(0, 12).mapToObj(i -> fanout.submit(new JsonObject().put("type", "compute")
+    // Forty one-task jobs: that they miss one of the three shards (3 x (2/3)^40) would happen about
+    // once in 3.7 million runs. Twelve, as before, missed one once in 43 (3 x (2/3)^12), and did.
+    List<String> small = IntStream.range(0, 40).mapToObj(i -> fanout.submit(new JsonObject().put("type", "compute")
         .put("payload", new JsonObject().put("input", "spread-" + i)))).toList();
     small.forEach(id -> assertThat(fanout.awaitFinal(id, JOB_TIMEOUT).getString("status")).isEqualTo("completed"));
     Set<Integer> jobShards = small.stream().flatMap(id -> holdersOf(RedisKeys.job(id)).stream())

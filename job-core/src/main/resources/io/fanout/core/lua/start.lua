@@ -14,13 +14,13 @@ local fields = redis.call('HMGET', KEYS[1], 'status', 'version', 'lane')
 if not fields[1] then
   return {'missing'}
 end
-local outcome = fields[1]
-if outcome == 'queued' and tonumber(fields[2]) == tonumber(ARGV[1]) - 1 then
+local outcome = 'running'
+if fields[1] == 'queued' and tonumber(fields[2]) == tonumber(ARGV[1]) - 1 then
   redis.call('HSET', KEYS[1], 'status', 'running', 'version', ARGV[1], 'startedAt', ARGV[2],
     'updatedAt', ARGV[2], 'produced', 0)
   outcome = 'started'
-elseif outcome ~= 'running' then
-  return {outcome}
+elseif fields[1] ~= 'running' then
+  return {fields[1]}
 end
 if fields[3] == 'express' then
   redis.call('HSETNX', KEYS[1], 'logFrom', ARGV[3])

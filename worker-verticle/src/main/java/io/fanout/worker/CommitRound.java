@@ -1,5 +1,6 @@
 package io.fanout.worker;
 
+import io.fanout.core.Topics;
 import io.fanout.worker.OutcomeRecorder.Counted;
 import io.fanout.worker.OutcomeRecorder.Prepared;
 import io.vertx.core.Context;
@@ -53,6 +54,7 @@ final class CommitRound {
   private final Context context;
   private final String workerId;
   private final OutcomeRecorder recorder;
+  private final LiveJobs liveJobs;
   private final Supplier<KafkaProducer<String, String>> newProducer;
   private final HeldPartitions held;
   private final FetchThrottle throttle;
@@ -62,12 +64,13 @@ final class CommitRound {
   private long rounds;
   private CompletableFuture<?> announcing = CompletableFuture.completedFuture(null);
 
-  CommitRound(Context context, String workerId, OutcomeRecorder recorder,
+  CommitRound(Context context, String workerId, OutcomeRecorder recorder, LiveJobs liveJobs,
       Supplier<KafkaProducer<String, String>> newProducer, HeldPartitions held, FetchThrottle throttle,
       long intervalMs) {
     this.context = context;
     this.workerId = workerId;
     this.recorder = recorder;
+    this.liveJobs = liveJobs;
     this.newProducer = newProducer;
     this.held = held;
     this.throttle = throttle;
@@ -103,8 +106,10 @@ final class CommitRound {
    * Counts the recordable outcomes in Redis and, in one transaction, logs them and commits the
    * offsets that move past them. While Redis counts, the log records already go into the
    * transaction, on the guess that every outcome is a first one; a round with repeats in it (a
-   * re-run) is aborted and sent again as counted. If either step fails the outcomes wait for the
-   * next round: what was counted but not logged is logged then.
+   * re-run) is aborted and sent again as counted. A big job known to have ended is no guess: its
+   * topics may be deleted by now, so its records go only once Redis says they are to be logged, and
+   * its offsets not at all. If either step fails the outcomes wait for the next round: what was
+   * counted but not logged is logged then.
    */
   void run(KafkaConsumer<String, String> consumer) {
     lastRecordedAt = System.currentTimeMillis();
@@ -125,7 +130,7 @@ final class CommitRound {
             .add(outcome));
       }
       long committable = work.committable();
-      if (committable >= 0) {
+      if (committable >= 0 && !ofEndedJob(work.partition())) {
         offsets.put(work.partition(), new OffsetAndMetadata(committable));
       }
     }
@@ -143,9 +148,9 @@ final class CommitRound {
     List<Counted> counted;
     try {
       producer.beginTransaction();
-      prepared.forEach(batch -> batch.allRecords().forEach(producer::send));
+      prepared.stream().filter(Prepared::ahead).forEach(batch -> batch.allRecords().forEach(producer::send));
       counted = awaitCount(counting);
-      if (counted == null || !counted.stream().allMatch(Counted::logsAll)) {
+      if (counted == null || !counted.stream().allMatch(Counted::sentAheadAsCounted)) {
         producer.abortTransaction();
         if (counted == null) {
           taken.forEach(PartitionWork::putBack);
@@ -153,6 +158,10 @@ final class CommitRound {
         }
         producer.beginTransaction();
         counted.forEach(batch -> batch.records().forEach(producer::send));
+      } else {
+        // The jobs known to have ended were left out of the guess: what of theirs Redis says to log goes now.
+        counted.stream().filter(batch -> !batch.prepared().ahead())
+            .forEach(batch -> batch.records().forEach(producer::send));
       }
       counted.stream().map(Counted::finishRecord).filter(Objects::nonNull).forEach(producer::send);
       if (!offsets.isEmpty()) {
@@ -182,6 +191,16 @@ final class CommitRound {
     }
     offsets.forEach((partition, offset) -> held.get(partition).committed(offset.offset()));
     announce(counted);
+  }
+
+  /**
+   * Whether the partition is a big job's whose end this worker knows of: its offsets stay out of
+   * the transaction, as its topics may be gone (a purge, the janitor), and a transaction naming a
+   * deleted partition can neither commit nor abort. They are worth nothing by then: what of the
+   * job is still in Kafka never runs (cancelled) or was counted already (finished).
+   */
+  private boolean ofEndedJob(TopicPartition partition) {
+    return !Topics.isExpress(partition.topic()) && liveJobs.hasEnded(Topics.jobIdOfTasks(partition.topic()));
   }
 
   /** The round's counts, or null if Redis did not give them in time; the transaction stays open meanwhile. */

@@ -4,9 +4,11 @@ import io.fanout.core.Job;
 import io.fanout.core.JobState;
 import io.fanout.core.JobStore;
 import io.vertx.core.Future;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which jobs still want their tasks run, as this worker knows it, and what their tasks are
@@ -16,6 +18,14 @@ import java.util.Map;
  * job's tasks stay in the express topic) has no log to go to and no bitmap to be told apart by. A
  * cancelled job's tasks are skipped. Workers ask Redis at most once per
  * {@code recheckMs} per job, and a cancel broadcast ends a job at once.
+ *
+ * <p>Apart from that, which big jobs this worker knows to have ended (cancelled, or counted to
+ * their end), for the commit rounds' threads: such a job's topics may be deleted at any moment
+ * (by a purge, or by the janitor once TOPIC_RETENTION_MS has passed), while tasks of it still in
+ * hand finish. A Kafka transaction that names a partition of a deleted topic can be neither
+ * committed nor aborted (the producer retries adding the partition, or the offsets, until
+ * max.block.ms), so a round puts nothing of such a job in its transaction unless Redis has just
+ * said that it is to be logged.
  */
 final class LiveJobs {
   /** Jobs remembered; the oldest are forgotten first, and asked about again if they come back. */
@@ -32,6 +42,15 @@ final class LiveJobs {
       return size() > REMEMBERED;
     }
   };
+
+  /** Big jobs known to have ended: read on any thread, so each access holds the map's lock. */
+  private final Set<String> ended = Collections.newSetFromMap(Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > REMEMBERED;
+        }
+      }));
 
   /** Lookups under way: a batch of many small jobs' records asks once per job, not once per record batch. */
   private final Map<String, Future<Job>> asking = new HashMap<>();
@@ -71,10 +90,31 @@ final class LiveJobs {
   /** The job was cancelled: skip whatever of it is still in Kafka. */
   void ended(String jobId) {
     known.put(jobId, new Entry(null, System.currentTimeMillis()));
+    ended.add(jobId);
+  }
+
+  /**
+   * What counting a big job's outcomes found it to be: ended (a final state, or gone) or running
+   * again. Null is a job Redis no longer knows.
+   */
+  void counted(String jobId, JobState status) {
+    if (status == JobState.CANCELLED) {
+      ended(jobId);
+    } else if (status == null || status.isFinal()) {
+      ended.add(jobId);
+    } else if (status == JobState.RUNNING) {
+      ended.remove(jobId);
+    }
+  }
+
+  /** On any thread: whether the job is known to have ended, so that its topics may be gone. */
+  boolean hasEnded(String jobId) {
+    return ended.contains(jobId);
   }
 
   /** The job runs again (its failed tasks are retried): ask Redis next time. */
   void forget(String jobId) {
     known.remove(jobId);
+    ended.remove(jobId);
   }
 }

@@ -42,8 +42,11 @@ final class OutcomeRecorder {
    *
    * @param outcomes successes first, then failures: the order the counting script is given them
    * @param records per outcome, its log record and, for a failure, its dead-letter record
+   * @param ahead whether the records go into the transaction while Redis counts them: not for a
+   *     job known to have ended, whose topics may be deleted by now ({@link LiveJobs#hasEnded})
    */
-  record Prepared(String jobId, List<Outcome> outcomes, List<List<ProducerRecord<String, String>>> records) {
+  record Prepared(String jobId, List<Outcome> outcomes, List<List<ProducerRecord<String, String>>> records,
+      boolean ahead) {
 
     /** Every record, for a round in which every outcome is a first one (nearly every round). */
     List<ProducerRecord<String, String>> allRecords() {
@@ -63,9 +66,13 @@ final class OutcomeRecorder {
   /** What counting a round came to, and what must go to Kafka for it. */
   record Counted(Prepared prepared, Completion completion, JsonObject finish) {
 
-    /** Whether the transaction carries the record of every outcome, as {@link Prepared#allRecords} guessed. */
-    boolean logsAll() {
-      return prepared.outcomes().stream().allMatch(outcome -> completion.logs(outcome.task().index()));
+    /**
+     * Whether the records sent ahead, if any, are what is to be logged: every outcome a first
+     * one, as {@link Prepared#allRecords} guessed.
+     */
+    boolean sentAheadAsCounted() {
+      return !prepared.ahead()
+          || prepared.outcomes().stream().allMatch(outcome -> completion.logs(outcome.task().index()));
     }
 
     /** The records of the outcomes to be logged. */
@@ -148,7 +155,7 @@ final class OutcomeRecorder {
       records.add(outcome.succeeded() ? List.of(logRecord) : List.of(logRecord,
           new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId, outcome.failureRecord(workerId).encode())));
     }
-    return new Prepared(jobId, inScriptOrder, records);
+    return new Prepared(jobId, inScriptOrder, records, !liveJobs.hasEnded(jobId));
   }
 
   /** A record of the task's job's log, in its own log or the express log. */
@@ -172,8 +179,13 @@ final class OutcomeRecorder {
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
     return store.recordOutcomes(jobId, successes, failures, singleResult, prepared.lastLogRecord())
         .map(completion -> {
-          if (completion.status() == JobState.CANCELLED) {
-            liveJobs.ended(jobId);
+          if (Topics.EXPRESS_LOG.equals(last.task().logTopic())) {
+            if (completion.status() == JobState.CANCELLED) {
+              liveJobs.ended(jobId);
+            }
+          } else {
+            // A big job's own topics go some time after its end: the commit rounds must know it has ended.
+            liveJobs.counted(jobId, completion.status());
           }
           if (completion.status() == JobState.RUNNING) {
             // Counts are durable in Redis now: browsers need not wait for the log's transaction.

@@ -110,7 +110,7 @@ public class WorkerVerticle extends VerticleBase {
     FetchThrottle throttle = new FetchThrottle(held,
         settings.integer(Settings.WORKER_POOL) * settings.integer(Settings.WORKER_QUEUE_PER_THREAD));
     RunnerHandoff handoff = new RunnerHandoff(context, memberId, runner, liveJobs, held);
-    CommitRound commits = new CommitRound(context, memberId, recorder, producers, held, throttle,
+    CommitRound commits = new CommitRound(context, memberId, recorder, liveJobs, producers, held, throttle,
         settings.longValue(Settings.COMMIT_INTERVAL_MS));
     return new Lane(new ConsumerSession(context, memberId, subscription, consumers, held, handoff, throttle, commits,
         settings.longValue(Settings.DRAIN_TIMEOUT_MS)), handoff, throttle);

@@ -156,6 +156,31 @@ class JobRetentionTest {
   }
 
   @Test
+  @DisplayName("a cancelled job purged while the worker still runs its tasks in hand leaves the worker's commits "
+      + "going: the next job ends long before a stuck Kafka transaction would give up (60 s)")
+  void purgeWhileTasksInHand(@TempDir Path dir) throws Exception {
+    try (RedisNodes nodes = new RedisNodes(dir);
+        FanoutUnderTest fanout = start(nodes, new JsonObject());
+        KafkaProbe kafka = new KafkaProbe(fanout.app())) {
+      // A big job (its own topics), fetched at once and run for seconds: 4000 tasks of 10 ms on 8 threads.
+      String cancelled = fanout.submit(new JsonObject().put("type", "sleep").put("count", 4_000)
+          .put("payload", new JsonObject().put("ms", 10)));
+      Await.until(() -> Future.succeededFuture(fanout.get("/jobs/" + cancelled).bodyAsJsonObject()),
+          job -> job.getLong("done") > 0, Duration.ofMinutes(1));
+      assertThat(fanout.delete("/jobs/" + cancelled).statusCode()).isEqualTo(200);
+      assertThat(fanout.delete("/jobs/" + cancelled + "?purge=true").statusCode()).isEqualTo(204);
+      Await.until(() -> Future.succeededFuture(kafka.topicsOf(cancelled)), Set::isEmpty, Duration.ofSeconds(30));
+
+      // The tasks of the cancelled job still in hand finish after its log is gone; none of their
+      // outcomes may go into a transaction, which Kafka could then neither commit nor abort.
+      // A big job too (more than SMALL_JOB_TASKS), so that it runs on the same consumer as the cancelled one.
+      JsonObject next = fanout.runToEnd(new JsonObject().put("type", "count").put("count", 2_000),
+          Duration.ofSeconds(30));
+      assertThat(next.getString("status")).isEqualTo("completed");
+    }
+  }
+
+  @Test
   @DisplayName("once a failed dataset job's topics are gone, its results answer 410 and retrying it is refused with "
       + "409 (its items went with them), while a failed count job still retries")
   void retryAfterTopicsGone(@TempDir Path dir) throws Exception {

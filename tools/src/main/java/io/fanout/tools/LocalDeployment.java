@@ -64,8 +64,7 @@ final class LocalDeployment implements AutoCloseable {
       Map<String, String> apiNode = new LinkedHashMap<>(node);
       apiNode.put(Settings.HTTP_PORT, Integer.toString(LocalCluster.freePort()));
       apiNode.put(Settings.PROGRESS_PORT, Integer.toString(LocalCluster.freePort()));
-      Node api = processes.awaitReady(processes.start("api", apiNode, "--roles", "api,progress", "--cluster"),
-          READY_TIMEOUT);
+      Node api = processes.startJoined("api", apiNode, READY_TIMEOUT, "--roles", "api,progress", "--cluster");
       return new LocalDeployment(processes, api, node);
     } catch (RuntimeException e) {
       processes.close();
@@ -73,14 +72,13 @@ final class LocalDeployment implements AutoCloseable {
     }
   }
 
-  /** Starts {@code count} more worker nodes at once and waits until each is listed. */
+  /** Starts {@code count} more worker nodes, each listed before the next starts ({@link LocalCluster#startJoined}). */
   List<Node> addWorkers(int count) {
     List<Node> started = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      started.add(processes.start("worker-" + (workers.size() + started.size() + 1), workerSettings,
-          "--roles", "worker", "--cluster"));
+      started.add(processes.startJoined("worker-" + (workers.size() + started.size() + 1), workerSettings,
+          READY_TIMEOUT, "--roles", "worker", "--cluster"));
     }
-    started.forEach(node -> processes.awaitReady(node, READY_TIMEOUT));
     workers.addAll(started);
     return started;
   }

@@ -103,7 +103,11 @@ class ClusterComposeTopologyTest {
     }
   }
 
-  /** Waves of services whose dependencies are up, every replica of a wave at once. */
+  /**
+   * Waves of services whose dependencies are up, one replica after another: on one machine, members
+   * started at the same moment can wait minutes for one another ({@link LocalCluster#startJoined}).
+   * Containers do not meet that, each with its own address and the file's port.
+   */
   private Map<String, List<Node>> startInDependencyOrder() {
     Map<String, List<Node>> started = new LinkedHashMap<>();
     List<String> pending = new ArrayList<>(compose.fanoutServices());
@@ -116,13 +120,11 @@ class ClusterComposeTopologyTest {
       for (String service : wave) {
         List<Node> replicas = new ArrayList<>();
         for (int i = 1; i <= compose.replicas(service); i++) {
-          replicas.add(cluster.start(service + "-" + i, onThisMachine(service),
+          replicas.add(cluster.startJoined(service + "-" + i, onThisMachine(service), ProcessCluster.READY_TIMEOUT,
               compose.command(service).toArray(String[]::new)));
         }
         started.put(service, replicas);
       }
-      wave.forEach(service -> started.get(service).forEach(node ->
-          cluster.awaitReady(node, ProcessCluster.READY_TIMEOUT)));
       pending.removeAll(wave);
     }
     return started;

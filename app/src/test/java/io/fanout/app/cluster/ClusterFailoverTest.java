@@ -81,12 +81,10 @@ class ClusterFailoverTest {
   @Test
   @DisplayName("a 50,000-task job ends with done exactly 50,000 though one of its two worker processes was killed mid-job")
   void workerKilledMidJob() throws InterruptedException {
-    Node api = cluster.awaitReady(cluster.start("api", ProcessCluster.httpPorts(), "--roles", "api,progress",
-        "--cluster"), ProcessCluster.READY_TIMEOUT);
-    Node doomed = cluster.start("worker-1", Map.of(), "--roles", "worker", "--cluster");
-    Node survivor = cluster.start("worker-2", Map.of(), "--roles", "worker", "--cluster");
-    cluster.awaitReady(doomed, ProcessCluster.READY_TIMEOUT);
-    cluster.awaitReady(survivor, ProcessCluster.READY_TIMEOUT);
+    Node api = cluster.startJoined("api", ProcessCluster.httpPorts(), ProcessCluster.READY_TIMEOUT,
+        "--roles", "api,progress", "--cluster");
+    Node doomed = cluster.startJoined("worker-1", Map.of(), ProcessCluster.READY_TIMEOUT, "--roles", "worker", "--cluster");
+    Node survivor = cluster.startJoined("worker-2", Map.of(), ProcessCluster.READY_TIMEOUT, "--roles", "worker", "--cluster");
     NodeApi http = new NodeApi(vertx, api);
     assertThat(nodeIds(http.get("/cluster"))).as("GET /cluster lists the three processes")
         .containsExactlyInAnyOrder(api.id(), doomed.id(), survivor.id());

@@ -59,10 +59,10 @@ class ClusterProgressTest {
   @Test
   @DisplayName("a SockJS client on node A sees progress of tasks processed on node B, then gets a snapshot at B once A is stopped")
   void progressFollowsTheBrowserAcrossNodes() throws InterruptedException {
-    Node a = cluster.awaitReady(cluster.start("node-a", ProcessCluster.httpPorts(), "--roles", "api,progress",
-        "--cluster"), ProcessCluster.READY_TIMEOUT);
-    Node b = cluster.awaitReady(cluster.start("node-b", ProcessCluster.httpPorts(), "--roles", "worker,progress",
-        "--cluster"), ProcessCluster.READY_TIMEOUT);
+    Node a = cluster.startJoined("node-a", ProcessCluster.httpPorts(), ProcessCluster.READY_TIMEOUT,
+        "--roles", "api,progress", "--cluster");
+    Node b = cluster.startJoined("node-b", ProcessCluster.httpPorts(), ProcessCluster.READY_TIMEOUT,
+        "--roles", "worker,progress", "--cluster");
     NodeApi api = new NodeApi(vertx, a);
     assertThat(roles(api, a.id())).as("node A runs no worker").containsExactly("api", "progress");
     assertThat(roles(api, b.id())).containsExactly("worker", "progress");

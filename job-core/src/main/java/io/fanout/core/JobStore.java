@@ -28,14 +28,24 @@ public final class JobStore {
    *     log record was lost with the worker that counted them, are to be logged.
    * @param finishedNow whether this call moved the job to its final state, or is to announce it
    *     again because the record of its end was lost (true once, unless a record is lost)
+   * @param unloggedElsewhere when this call would have ended the job but tasks counted before are
+   *     not yet in its log: how many. Nothing was counted; the outcomes are to be brought again.
    */
   public record Completion(long done, long failed, JobState status, boolean finishedNow, long countedNow,
-      Set<Long> notToLog) {
+      long unloggedElsewhere, Set<Long> notToLog) {
 
-    /** Whether the outcome of this task goes to the job's log: never for a cancelled, re-queued or deleted job. */
+    /** Whether the outcomes were left uncounted until the job's other counted tasks are logged. */
+    public boolean waitsForLog() {
+      return unloggedElsewhere > 0;
+    }
+
+    /**
+     * Whether the outcome of this task goes to the job's log: never for a cancelled, re-queued or
+     * deleted job, nor for outcomes left uncounted.
+     */
     public boolean logs(long index) {
       boolean logging = status == JobState.RUNNING || status == JobState.COMPLETED || status == JobState.FAILED;
-      return logging && !notToLog.contains(index);
+      return logging && !waitsForLog() && !notToLog.contains(index);
     }
   }
 
@@ -147,13 +157,16 @@ public final class JobStore {
    *
    * @param singleResult the task's result when the job has one task, else null
    * @param lastLog the log record (JSON) of the last of these outcomes
+   * @param endOnceLogged whether the job may end in this call only if every task counted before
+   *     is in its log ({@link Completion#waitsForLog}); false to end it regardless
    */
-  public Future<Completion> recordOutcomes(
-      String jobId, List<Success> successes, List<Failure> failures, JsonObject singleResult, String lastLog) {
+  public Future<Completion> recordOutcomes(String jobId, List<Success> successes, List<Failure> failures,
+      JsonObject singleResult, String lastLog, boolean endOnceLogged) {
     List<Object> args = new ArrayList<>();
     args.add(System.currentTimeMillis());
     args.add(singleResult == null ? "" : singleResult.encode());
     args.add(lastLog == null ? "" : lastLog);
+    args.add(endOnceLogged ? successes.size() + failures.size() : 0);
     args.addAll(TaskBits.asArguments(TaskBits.of(successes.stream().mapToLong(Success::index).toArray())));
     // Most task types add nothing to a sum: only those that do send a value per task.
     List<Success> summed = successes.stream().filter(success -> success.addsToSum() != null).toList();
@@ -228,13 +241,13 @@ public final class JobStore {
 
   private static Completion toCompletion(Response reply) {
     Set<Long> notToLog = new HashSet<>();
-    for (int i = 5; i < reply.size(); i++) {
+    for (int i = 6; i < reply.size(); i++) {
       notToLog.add(reply.get(i).toLong());
     }
     String status = reply.get(2).toString();
     return new Completion(reply.get(0).toLong(), reply.get(1).toLong(),
         "unknown".equals(status) ? null : JobState.fromWire(status), reply.get(3).toLong() == 1L,
-        reply.get(4).toLong(), notToLog);
+        reply.get(4).toLong(), reply.get(5).toLong(), notToLog);
   }
 
   // HGETALL answers a flat field, value, ... list over RESP2 and a map over RESP3.

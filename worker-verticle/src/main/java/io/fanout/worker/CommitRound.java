@@ -13,10 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -109,7 +111,8 @@ final class CommitRound {
    * re-run) is aborted and sent again as counted. A big job known to have ended is no guess: its
    * topics may be deleted by now, so its records go only once Redis says they are to be logged, and
    * its offsets not at all. If either step fails the outcomes wait for the next round: what was
-   * counted but not logged is logged then.
+   * counted but not logged is logged then. So do, uncounted, the outcomes that would end a job
+   * while tasks of it counted elsewhere are not yet logged: a job ends only after all its records.
    */
   void run(KafkaConsumer<String, String> consumer) {
     lastRecordedAt = System.currentTimeMillis();
@@ -150,6 +153,9 @@ final class CommitRound {
       producer.beginTransaction();
       prepared.stream().filter(Prepared::ahead).forEach(batch -> batch.allRecords().forEach(producer::send));
       counted = awaitCount(counting);
+      if (counted != null) {
+        holdBackWaiting(counted, taken, offsets);
+      }
       if (counted == null || !counted.stream().allMatch(Counted::sentAheadAsCounted)) {
         producer.abortTransaction();
         if (counted == null) {
@@ -191,6 +197,27 @@ final class CommitRound {
     }
     offsets.forEach((partition, offset) -> held.get(partition).committed(offset.offset()));
     announce(counted);
+  }
+
+  /**
+   * The outcomes of a job whose end waits for tasks counted elsewhere to be logged were not
+   * counted: they go back for the next round, and their partitions' offsets stay where they are.
+   */
+  private static void holdBackWaiting(List<Counted> counted, Map<PartitionWork, List<Outcome>> taken,
+      Map<TopicPartition, OffsetAndMetadata> offsets) {
+    Set<String> waiting = counted.stream().filter(batch -> batch.completion().waitsForLog())
+        .map(batch -> batch.prepared().jobId()).collect(Collectors.toSet());
+    if (waiting.isEmpty()) {
+      return;
+    }
+    taken.forEach((work, outcomes) -> {
+      List<Outcome> held = outcomes.stream().filter(outcome -> waiting.contains(outcome.task().jobId())).toList();
+      if (!held.isEmpty()) {
+        outcomes.removeIf(outcome -> waiting.contains(outcome.task().jobId()));
+        work.putBack(held);
+        offsets.remove(work.partition());
+      }
+    });
   }
 
   /**

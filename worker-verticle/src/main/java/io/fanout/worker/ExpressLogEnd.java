@@ -13,8 +13,8 @@ import org.apache.kafka.common.TopicPartition;
  * The express log's end offset as last asked of Kafka: no record written after the asking can lie
  * below it. A dispatcher records it as a small job's {@code logFrom} before sending the job's
  * tasks, and readers of the job's log start there. It is asked again every {@link #REFRESH_MS},
- * so a reader passes over at most that long of other small jobs' records, and an admission does
- * not wait for Kafka to answer.
+ * so a reader passes over at most that long of other small jobs' records. An admission waits for
+ * Kafka only when the last ask failed: it then asks again, and that answer is kept.
  */
 final class ExpressLogEnd {
   private static final long REFRESH_MS = 500;

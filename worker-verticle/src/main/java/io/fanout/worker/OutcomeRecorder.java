@@ -15,7 +15,9 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -36,6 +38,15 @@ final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
   /** A job's log and the dead letters have one partition each; naming it spares hashing every key. */
   private static final int LOG_PARTITION = 0;
+  /**
+   * How long the outcomes that would end a job wait for the tasks counted elsewhere to be logged
+   * ({@link Completion#waitsForLog}): well past a dead worker's session (6 s) and transaction (5 s)
+   * timeouts and the run of its tasks on the partitions' next owner. Past it the job ends
+   * regardless, so that a mark lost with a Redis failover cannot hold it for ever.
+   */
+  static final long LOG_WAIT_MS = 30_000;
+  /** Jobs whose ending outcomes this worker holds back, and since when; the oldest are forgotten first. */
+  private static final int WAITS_REMEMBERED = 1_000;
 
   /**
    * One job's outcomes of a round, each task once, with the records that would log them all.
@@ -118,6 +129,13 @@ final class OutcomeRecorder {
   private final LiveJobs liveJobs;
   private final String workerId;
   private final TaskMeters meters;
+  /** On the verticle's context only. */
+  private final Map<String, Long> waitingSince = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > WAITS_REMEMBERED;
+    }
+  };
 
   OutcomeRecorder(EventBus eventBus, JobStore store, LiveJobs liveJobs, String workerId, TaskMeters meters) {
     this.eventBus = eventBus;
@@ -177,8 +195,25 @@ final class OutcomeRecorder {
     }
     Outcome last = prepared.last();
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
-    return store.recordOutcomes(jobId, successes, failures, singleResult, prepared.lastLogRecord())
+    long now = System.currentTimeMillis();
+    Long since = waitingSince.get(jobId);
+    boolean endOnceLogged = since == null || now - since < LOG_WAIT_MS;
+    return store.recordOutcomes(jobId, successes, failures, singleResult, prepared.lastLogRecord(), endOnceLogged)
         .map(completion -> {
+          if (completion.waitsForLog()) {
+            if (waitingSince.putIfAbsent(jobId, now) == null) {
+              LOG.info("Job {} ends once {} task(s) counted elsewhere are logged: its last outcomes wait for them",
+                  jobId, completion.unloggedElsewhere());
+            }
+            return new Counted(prepared, completion, null);
+          }
+          if (since != null) {
+            waitingSince.remove(jobId);
+            if (!endOnceLogged) {
+              LOG.warn("Job {} ends after {} ms though tasks counted elsewhere may not be logged yet; they are "
+                  + "logged when they run again", jobId, now - since);
+            }
+          }
           if (Topics.EXPRESS_LOG.equals(last.task().logTopic())) {
             if (completion.status() == JobState.CANCELLED) {
               liveJobs.ended(jobId);

@@ -596,18 +596,21 @@ public final class Bench {
     long deadline = System.nanoTime() + options.seconds("--small-warmup-seconds").toNanos();
     List<Double> rates = new ArrayList<>();
     double jit;
+    boolean settled;
     do {
       SingleTaskJobs.Result warm = scenario.run(perRound, submitters, options.seconds("--small-timeout"), cpu);
       jit = warm.jitShare();
+      // A round whose jobs did not all finish measured no settled JIT: its share is of too few jobs.
+      settled = warm.finished() == warm.submitted() && jit < quiet;
       rates.add(warm.jobsPerSecond());
       note(String.format("warm-up round %d, not counted: %d of %d compute jobs from %d clients final in %.1f s = "
           + "%.1f jobs/s; the JIT compiler busy %.0f%% of a core", rates.size(), warm.finished(), warm.submitted(),
           submitters, warm.seconds(), warm.jobsPerSecond(), 100 * jit));
-    } while (jit >= quiet && System.nanoTime() < deadline);
+    } while (!settled && System.nanoTime() < deadline);
     return String.format("after %d warm-up rounds of %d not counted (%s jobs/s), %s", rates.size(), perRound,
         rates.stream().map(rate -> String.format("%.0f", rate)).collect(Collectors.joining(", ")),
-        jit < quiet ? String.format("the last with the JIT compiler under %.0f%% of a core", 100 * quiet)
-            : String.format("stopped at the time limit with the JIT compiler still at %.0f%% of a core", 100 * jit));
+        settled ? String.format("the last with the JIT compiler under %.0f%% of a core", 100 * quiet)
+            : String.format("stopped at the time limit with the JIT compiler at %.0f%% of a core", 100 * jit));
   }
 
   /** Submit to first task done, in ms, of {@code jobs} one-task jobs watched one after another. */

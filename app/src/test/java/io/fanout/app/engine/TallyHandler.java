@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A task type for tests, added through the handler SPI as a user would: it takes
- * {@code payload.ms} and counts how many times each task of each job really ran in this JVM.
+ * {@code payload.ms} ({@code payload.oddMs} instead for odd indexes, when given) and counts how many
+ * times each task of each job really ran in this JVM.
  */
 public final class TallyHandler implements TaskHandler {
   private static final Map<String, Map<Long, AtomicInteger>> RUNS = new ConcurrentHashMap<>();
@@ -26,7 +27,7 @@ public final class TallyHandler implements TaskHandler {
 
   @Override
   public JsonObject run(Task task) throws InterruptedException {
-    Thread.sleep(task.payload().getLong("ms", 0L));
+    Thread.sleep(task.payload().getLong(task.index() % 2 == 1 ? "oddMs" : "ms", task.payload().getLong("ms", 0L)));
     RUNS.computeIfAbsent(task.jobId(), id -> new ConcurrentHashMap<>())
         .computeIfAbsent(task.index(), index -> new AtomicInteger())
         .incrementAndGet();

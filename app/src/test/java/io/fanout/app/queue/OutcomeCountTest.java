@@ -146,6 +146,7 @@ class OutcomeCountTest {
   void sumsCountOnce() {
     String job = runningJob(3);
     count(job, List.of(new Success(0, 1.5), new Success(1, 2.5)), List.of());
+    Await.result(store.markLogged(job, List.of(0L, 1L), null));
     Completion last = count(job, List.of(new Success(1, 2.5), new Success(2, 4.0)), List.of());
     assertThat(last.status()).isEqualTo(JobState.COMPLETED);
     assertThat(new JsonObject(redis.send(Command.HGET, RedisKeys.job(job), "result").toString()).getDouble("value"))
@@ -177,11 +178,11 @@ class OutcomeCountTest {
     List<Success> even = LongStream.range(0, 40).filter(i -> i % 2 == 0).mapToObj(i -> new Success(i, null)).toList();
     List<Success> odd = LongStream.range(0, 40).filter(i -> i % 2 == 1).mapToObj(i -> new Success(i, null)).toList();
     assertThat(count(job, even, List.of()).countedNow()).isEqualTo(20);
+    Await.result(store.markLogged(job, even.stream().map(Success::index).toList(), null));
     Completion last = count(job, odd, List.of());
     assertThat(last.countedNow()).isEqualTo(20);
     assertThat(last.status()).isEqualTo(JobState.COMPLETED);
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.doneBits(job)).toLong()).isEqualTo(40);
-    Await.result(store.markLogged(job, even.stream().map(Success::index).toList(), null));
     Await.result(store.markLogged(job, odd.stream().map(Success::index).toList(), null));
     assertThat(redis.send(Command.BITCOUNT, RedisKeys.loggedBits(job)).toLong()).isEqualTo(40);
     assertThat(redis.keys(RedisKeys.job(job) + ":scratch*")).as("scratch keys left behind").isEmpty();
@@ -228,14 +229,64 @@ class OutcomeCountTest {
     assertThat(redis.send(Command.EXISTS, RedisKeys.doneBits(job)).toLong()).isZero();
   }
 
-  /** The fields of a running job's hash that counting reads. */
+  @Test
+  @DisplayName("the count that would end a job waits while tasks counted in another round are not logged: it counts nothing, and ends the job once they are")
+  void endWaitsForTheLog() {
+    String job = runningJob(4);
+    count(job, successes(0, 1), List.of()); // another worker's round, its transaction not yet committed
+    Completion early = count(job, successes(2, 3), List.of());
+    assertThat(early.waitsForLog()).isTrue();
+    assertThat(early.unloggedElsewhere()).isEqualTo(2);
+    assertThat(early.status()).isEqualTo(JobState.RUNNING);
+    assertThat(early.done()).as("nothing counted").isEqualTo(2);
+    assertThat(early.countedNow()).isZero();
+    assertThat(early.finishedNow()).isFalse();
+    assertThat(early.logs(2)).as("nothing of a waiting round is logged").isFalse();
+    assertThat(redis.send(Command.GETBIT, RedisKeys.doneBits(job), 2).toLong()).isZero();
+
+    Await.result(store.markLogged(job, List.of(0L, 1L), null));
+    Completion ended = count(job, successes(2, 3), List.of());
+    assertThat(ended.waitsForLog()).isFalse();
+    assertThat(ended.finishedNow()).isTrue();
+    assertThat(ended.status()).isEqualTo(JobState.COMPLETED);
+    assertThat(ended.done()).isEqualTo(4);
+    assertThat(ended.logs(2)).isTrue();
+  }
+
+  @Test
+  @DisplayName("tasks counted by a worker that died before logging them end the job when they come again with its last ones")
+  void deadWorkersTasksEndTheJobWhenLogged() {
+    String job = runningJob(4);
+    count(job, successes(0), List.of(new Failure(1, new JsonObject().put("index", 1)))); // its transaction died
+    assertThat(count(job, successes(2, 3), List.of()).waitsForLog()).isTrue();
+
+    // The partition's next owner runs 0 and 1 again; the waiting outcomes come in the same round.
+    Completion ended = count(job, successes(0, 2, 3), List.of(new Failure(1, new JsonObject().put("index", 1))));
+    assertThat(ended.waitsForLog()).isFalse();
+    assertThat(ended.finishedNow()).isTrue();
+    assertThat(ended.status()).isEqualTo(JobState.FAILED);
+    assertThat(List.of(0L, 1L, 2L, 3L)).as("every task is logged in the round that ends the job")
+        .allMatch(ended::logs);
+  }
+
+  @Test
+  @DisplayName("a worker that has waited long enough ends the job though tasks counted before are not logged (a lost mark)")
+  void endRegardlessOfTheLog() {
+    String job = runningJob(4);
+    count(job, successes(0, 1), List.of());
+    Completion ended = Await.result(store.recordOutcomes(job, successes(2, 3), List.of(), null, "{}", false));
+    assertThat(ended.finishedNow()).isTrue();
+    assertThat(ended.status()).isEqualTo(JobState.COMPLETED);
+    assertThat(ended.unloggedElsewhere()).isZero();
+  }
+
   @Test
   @DisplayName("a count no replica acknowledges (REDIS_MIN_REPLICAS_ACK, here with no replica at all) fails after REDIS_ACK_TIMEOUT_MS, naming the setting; counted again, no task counts twice")
   void unacknowledgedCountFails() {
     String job = runningJob(10);
     long started = System.nanoTime();
     Throwable refused = Await.result(new JobStore(client, new ReplicaAck(1, 200))
-        .recordOutcomes(job, successes(0, 1), List.of(), null, "{}")
+        .recordOutcomes(job, successes(0, 1), List.of(), null, "{}", true)
         .map(counted -> (Throwable) null)
         .otherwise(failure -> failure));
     assertThat(refused).isInstanceOf(ReplicaAck.NotAcknowledged.class)
@@ -268,6 +319,7 @@ class OutcomeCountTest {
     assertThat(redis.send(Command.EXISTS, RedisKeys.loggedBits(forgotten)).toLong()).isZero();
   }
 
+  /** The fields of a running job's hash that counting reads. */
   private static String runningJob(long total) {
     String id = UUID.randomUUID().toString();
     redis.send(Command.HSET, RedisKeys.job(id), "status", "running", "total", total, "done", 0, "failed", 0,
@@ -275,8 +327,9 @@ class OutcomeCountTest {
     return id;
   }
 
+  /** As a worker counts: the job ends only once the tasks counted before are logged. */
   private static Completion count(String job, List<Success> successes, List<Failure> failures) {
-    return Await.result(store.recordOutcomes(job, successes, failures, null, "{}"));
+    return Await.result(store.recordOutcomes(job, successes, failures, null, "{}", true));
   }
 
   private static List<Success> successes(long... indexes) {

@@ -201,7 +201,8 @@ final class CommitRound {
 
   /**
    * The outcomes of a job whose end waits for tasks counted elsewhere to be logged were not
-   * counted: they go back for the next round, and their partitions' offsets stay where they are.
+   * counted: they go back for the next round, and their partitions' offsets stop before them (an
+   * express partition's other small jobs still move on).
    */
   private static void holdBackWaiting(List<Counted> counted, Map<PartitionWork, List<Outcome>> taken,
       Map<TopicPartition, OffsetAndMetadata> offsets) {
@@ -215,7 +216,9 @@ final class CommitRound {
       if (!held.isEmpty()) {
         outcomes.removeIf(outcome -> waiting.contains(outcome.task().jobId()));
         work.putBack(held);
-        offsets.remove(work.partition());
+        long heldFrom = held.stream().mapToLong(outcome -> outcome.record().offset()).min().orElseThrow();
+        long upTo = work.committableBefore(heldFrom);
+        offsets.computeIfPresent(work.partition(), (partition, offset) -> upTo < 0 ? null : new OffsetAndMetadata(upTo));
       }
     });
   }

@@ -14,7 +14,7 @@ import org.apache.kafka.common.TopicPartition;
  * below it. A dispatcher records it as a small job's {@code logFrom} before sending the job's
  * tasks, and readers of the job's log start there. It is asked again every {@link #REFRESH_MS},
  * so a reader passes over at most that long of other small jobs' records. An admission waits for
- * Kafka only when the last ask failed: it then asks again, and that answer is kept.
+ * Kafka only for the first answer, or when the last ask failed (it then asks again).
  */
 final class ExpressLogEnd {
   private static final long REFRESH_MS = 500;

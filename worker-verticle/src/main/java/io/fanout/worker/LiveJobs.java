@@ -52,6 +52,18 @@ final class LiveJobs {
         }
       }));
 
+  /**
+   * Jobs known to be cancelled, for the task pool's threads: their tasks already fetched and waiting
+   * to run (up to the fetch limit, minutes of work for a slow task type) are dropped, not run.
+   */
+  private final Set<String> cancelled = Collections.newSetFromMap(Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > REMEMBERED;
+        }
+      }));
+
   /** Lookups under way: a batch of many small jobs' records asks once per job, not once per record batch. */
   private final Map<String, Future<Job>> asking = new HashMap<>();
 
@@ -80,6 +92,9 @@ final class LiveJobs {
         return Future.failedFuture("job " + jobId + " is queued to run again");
       }
       boolean wanted = job != null && job.status() != JobState.CANCELLED && job.topicsDeletedAt() == null;
+      if (job != null && job.status() == JobState.CANCELLED) {
+        cancelled.add(jobId);
+      }
       known.put(jobId, new Entry(wanted ? job : null, now));
       return Future.succeededFuture(wanted ? job : null);
     });
@@ -91,6 +106,7 @@ final class LiveJobs {
   void ended(String jobId) {
     known.put(jobId, new Entry(null, System.currentTimeMillis()));
     ended.add(jobId);
+    cancelled.add(jobId);
   }
 
   /**
@@ -107,6 +123,11 @@ final class LiveJobs {
     }
   }
 
+  /** On any thread: whether the job is known to be cancelled, so that its tasks are not to run. */
+  boolean isCancelled(String jobId) {
+    return cancelled.contains(jobId);
+  }
+
   /** On any thread: whether the job is known to have ended, so that its topics may be gone. */
   boolean hasEnded(String jobId) {
     return ended.contains(jobId);
@@ -116,5 +137,6 @@ final class LiveJobs {
   void forget(String jobId) {
     known.remove(jobId);
     ended.remove(jobId);
+    cancelled.remove(jobId);
   }
 }

@@ -24,6 +24,14 @@ record Outcome(ConsumerRecord<String, String> record, Task task, JsonObject resu
     return new Outcome(record, null, null, "not a task", 1, null, System.currentTimeMillis());
   }
 
+  /**
+   * What a fetched task of a job cancelled since comes to, instead of running: nothing to count or
+   * log, and its offset may be committed (the job wants none of its tasks any more).
+   */
+  static Outcome cancelled(ConsumerRecord<String, String> record) {
+    return new Outcome(record, null, null, "job cancelled", 1, null, System.currentTimeMillis());
+  }
+
   boolean isTask() {
     return task != null;
   }

@@ -11,13 +11,12 @@ import io.fanout.core.ProgressUpdate;
 import io.fanout.core.Task;
 import io.fanout.core.Topics;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -38,15 +37,8 @@ final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
   /** A job's log and the dead letters have one partition each; naming it spares hashing every key. */
   private static final int LOG_PARTITION = 0;
-  /**
-   * How long the outcomes that would end a job wait for the tasks counted elsewhere to be logged
-   * ({@link Completion#waitsForLog}): well past a dead worker's session (6 s) and transaction (5 s)
-   * timeouts and the run of its tasks on the partitions' next owner. Past it the job ends
-   * regardless, so that a mark lost with a Redis failover cannot hold it for ever.
-   */
-  static final long LOG_WAIT_MS = 30_000;
-  /** Jobs whose ending outcomes this worker holds back, and since when; the oldest are forgotten first. */
-  private static final int WAITS_REMEMBERED = 1_000;
+  /** How often marks that did not land are asked again, while Redis is away. */
+  private static final long MARK_RETRY_MS = 1_000;
 
   /**
    * One job's outcomes of a round, each task once, with the records that would log them all.
@@ -54,7 +46,8 @@ final class OutcomeRecorder {
    * @param outcomes successes first, then failures: the order the counting script is given them
    * @param records per outcome, its log record and, for a failure, its dead-letter record
    * @param ahead whether the records go into the transaction while Redis counts them: not for a
-   *     job known to have ended, whose topics may be deleted by now ({@link LiveJobs#hasEnded})
+   *     job known to have ended, whose topics may be deleted by now ({@link LiveJobs#hasEnded}),
+   *     nor for one whose end waits for its other tasks to be logged ({@link EndWaits})
    */
   record Prepared(String jobId, List<Outcome> outcomes, List<List<ProducerRecord<String, String>>> records,
       boolean ahead) {
@@ -124,21 +117,17 @@ final class OutcomeRecorder {
     }
   }
 
+  private final Vertx vertx;
   private final EventBus eventBus;
   private final JobStore store;
   private final LiveJobs liveJobs;
   private final String workerId;
   private final TaskMeters meters;
-  /** On the verticle's context only. */
-  private final Map<String, Long> waitingSince = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-      return size() > WAITS_REMEMBERED;
-    }
-  };
+  private final EndWaits endWaits = new EndWaits();
 
-  OutcomeRecorder(EventBus eventBus, JobStore store, LiveJobs liveJobs, String workerId, TaskMeters meters) {
-    this.eventBus = eventBus;
+  OutcomeRecorder(Vertx vertx, JobStore store, LiveJobs liveJobs, String workerId, TaskMeters meters) {
+    this.vertx = vertx;
+    this.eventBus = vertx.eventBus();
     this.store = store;
     this.liveJobs = liveJobs;
     this.workerId = workerId;
@@ -173,7 +162,7 @@ final class OutcomeRecorder {
       records.add(outcome.succeeded() ? List.of(logRecord) : List.of(logRecord,
           new ProducerRecord<>(Topics.DEAD_LETTERS, LOG_PARTITION, jobId, outcome.failureRecord(workerId).encode())));
     }
-    return new Prepared(jobId, inScriptOrder, records, !liveJobs.hasEnded(jobId));
+    return new Prepared(jobId, inScriptOrder, records, !liveJobs.hasEnded(jobId) && !endWaits.waiting(jobId));
   }
 
   /** A record of the task's job's log, in its own log or the express log. */
@@ -196,23 +185,20 @@ final class OutcomeRecorder {
     Outcome last = prepared.last();
     JsonObject singleResult = last.task().total() == 1 && last.succeeded() ? last.result() : null;
     long now = System.currentTimeMillis();
-    Long since = waitingSince.get(jobId);
-    boolean endOnceLogged = since == null || now - since < LOG_WAIT_MS;
+    boolean endOnceLogged = endWaits.endOnceLogged(jobId, now);
     return store.recordOutcomes(jobId, successes, failures, singleResult, prepared.lastLogRecord(), endOnceLogged)
         .map(completion -> {
           if (completion.waitsForLog()) {
-            if (waitingSince.putIfAbsent(jobId, now) == null) {
+            if (endWaits.waits(jobId, now)) {
               LOG.info("Job {} ends once {} task(s) counted elsewhere are logged: its last outcomes wait for them",
                   jobId, completion.unloggedElsewhere());
             }
             return new Counted(prepared, completion, null);
           }
-          if (since != null) {
-            waitingSince.remove(jobId);
-            if (!endOnceLogged) {
-              LOG.warn("Job {} ends after {} ms though tasks counted elsewhere may not be logged yet; they are "
-                  + "logged when they run again", jobId, now - since);
-            }
+          long waitedMs = endWaits.over(jobId, now);
+          if (waitedMs >= 0 && !endOnceLogged) {
+            LOG.warn("Job {} ends after waiting {} ms for tasks counted elsewhere to be logged; those not logged yet "
+                + "are logged when they run again", jobId, waitedMs);
           }
           if (Topics.EXPRESS_LOG.equals(last.task().logTopic())) {
             if (completion.status() == JobState.CANCELLED) {
@@ -239,7 +225,11 @@ final class OutcomeRecorder {
       meters.forType(counted.lastTask().type()).deadLettered(deadLetters);
     }
     // What is in the log is told whether or not the marks land.
-    return store.markLogged(jobId, counted.toMarkLogged(), counted.finish())
+    List<Long> logged = counted.toMarkLogged();
+    Future<Void> marked = store.markLogged(jobId, logged, counted.finish());
+    marked.onFailure(failed -> markAgainLater(jobId, logged, counted.finish(),
+        System.currentTimeMillis() + EndWaits.LOG_WAIT_MS));
+    return marked
         .eventually(() -> {
           if (counted.finish() != null) {
             // Small jobs end hundreds a second: their ends are logged at debug, and counted in the metrics.
@@ -254,6 +244,22 @@ final class OutcomeRecorder {
           }
           return Future.succeededFuture();
         });
+  }
+
+  /**
+   * Marks that did not land (Redis away: an outage, a failover) are asked again in the background
+   * until the deadline: a lost mark holds the job's end back ({@link EndWaits}) and lets a re-run
+   * copy of its tasks be logged twice.
+   */
+  private void markAgainLater(String jobId, List<Long> indexes, JsonObject endRecord, long deadline) {
+    vertx.setTimer(MARK_RETRY_MS, tick -> store.markLogged(jobId, indexes, endRecord).onFailure(failed -> {
+      if (System.currentTimeMillis() < deadline) {
+        markAgainLater(jobId, indexes, endRecord, deadline);
+      } else {
+        LOG.warn("Worker {} could not mark {} logged task(s) of job {}: {}", workerId, indexes.size(), jobId,
+            failed.toString());
+      }
+    }));
   }
 
   private static JsonObject finishEvent(String jobId, Completion completion) {

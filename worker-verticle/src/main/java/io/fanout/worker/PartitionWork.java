@@ -80,6 +80,15 @@ final class PartitionWork {
     return safe > committed ? safe : -1;
   }
 
+  /**
+   * The offset to commit when the outcomes from {@code heldFrom} on are held back for the next
+   * round: no further than them, and -1 if that is not past the last commit.
+   */
+  long committableBefore(long heldFrom) {
+    long upTo = Math.min(heldFrom, safeToCommit());
+    return upTo > committed ? upTo : -1;
+  }
+
   void committed(long offset) {
     committed = Math.max(committed, offset);
   }

@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -42,6 +43,7 @@ final class TaskRunner {
   private final WorkerExecutor pool;
   private final int poolSize;
   private final TaskAttempts attempts;
+  private final Predicate<String> cancelled;
   private final long retryBaseMs;
   private final long retryMaxMs;
   private final Queue<Item> express = new ConcurrentLinkedQueue<>();
@@ -50,12 +52,14 @@ final class TaskRunner {
   private final AtomicLong picks = new AtomicLong();
   private final AtomicInteger drainers = new AtomicInteger();
 
-  TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskAttempts attempts, long retryBaseMs,
-      long retryMaxMs) {
+  /** @param cancelled whether a job is known to be cancelled: its tasks waiting here are dropped, not run */
+  TaskRunner(Vertx vertx, WorkerExecutor pool, int poolSize, TaskAttempts attempts, Predicate<String> cancelled,
+      long retryBaseMs, long retryMaxMs) {
     this.vertx = vertx;
     this.pool = pool;
     this.poolSize = poolSize;
     this.attempts = attempts;
+    this.cancelled = cancelled;
     this.retryBaseMs = retryBaseMs;
     this.retryMaxMs = retryMaxMs;
   }
@@ -93,6 +97,11 @@ final class TaskRunner {
             long startedAt = System.nanoTime();
             Task task = TaskAttempts.taskOf(item.job(), item.record());
             boolean mayStart = item.work().mayStart(item.record().offset());
+            if (mayStart && cancelled.test(item.job().id())) {
+              // Cancelled since its tasks were fetched: a slow task type would run them for minutes.
+              report.add(item, Outcome.cancelled(item.record()));
+              continue;
+            }
             if (mayStart && attempts.startsAsync(task)) {
               // The task waits on I/O elsewhere: this thread goes on, the outcome settles when it comes.
               Item started = item;
@@ -213,6 +222,9 @@ final class TaskRunner {
   private Future<Outcome> attemptAgain(Outcome failed, PartitionWork work) {
     if (!work.mayStart(failed.record().offset())) {
       return Future.succeededFuture(null);
+    }
+    if (cancelled.test(failed.task().jobId())) {
+      return Future.succeededFuture(Outcome.cancelled(failed.record()));
     }
     if (attempts.startsAsync(failed.task())) {
       return attempts.start(failed.record(), failed.task(), failed.attempts() + 1);

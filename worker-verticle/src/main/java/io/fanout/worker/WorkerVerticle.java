@@ -70,7 +70,7 @@ public class WorkerVerticle extends VerticleBase {
     TaskMeters meters = new TaskMeters(registry);
     httpTasks = new HttpTaskHandler(vertx, redis, settings);
     TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover().with(httpTasks), meters, workerId));
-    OutcomeRecorder recorder = new OutcomeRecorder(vertx.eventBus(), store, liveJobs, workerId, meters);
+    OutcomeRecorder recorder = new OutcomeRecorder(vertx, store, liveJobs, workerId, meters);
     big = lane(registry, runner, recorder, workerId, Topics.TASKS_PATTERN, settings.string(Settings.WORKER_GROUP));
     express = lane(registry, runner, recorder, workerId + "-express", Topics.EXPRESS_PATTERN,
         Topics.expressGroup(settings.string(Settings.WORKER_GROUP)));
@@ -85,7 +85,7 @@ public class WorkerVerticle extends VerticleBase {
   }
 
   private TaskRunner taskRunner(TaskAttempts attempts) {
-    return new TaskRunner(vertx, pool, settings.integer(Settings.WORKER_POOL), attempts,
+    return new TaskRunner(vertx, pool, settings.integer(Settings.WORKER_POOL), attempts, liveJobs::isCancelled,
         settings.longValue(Settings.RETRY_BASE_MS), settings.longValue(Settings.RETRY_MAX_MS));
   }
 

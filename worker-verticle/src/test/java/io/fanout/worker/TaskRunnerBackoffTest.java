@@ -6,7 +6,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.RepeatedTest;
 
 class TaskRunnerBackoffTest {
-  private final TaskRunner runner = new TaskRunner(null, null, 1, null, 100, 5_000);
+  private final TaskRunner runner = new TaskRunner(null, null, 1, null, jobId -> false, 100, 5_000);
 
   @RepeatedTest(50)
   @DisplayName("the wait doubles with each attempt, stays in its upper half (jitter), and is capped")

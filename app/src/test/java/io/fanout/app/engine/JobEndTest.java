@@ -33,13 +33,14 @@ import org.slf4j.LoggerFactory;
  * A job ends only once every task it counted is in its log, so that its end (status, end record,
  * webhook) never comes before a task's record or result. A worker that counted half a job and
  * died before its transaction committed is played here by counting those tasks by hand (the odd
- * ones: the job's second partition of two); the live worker runs them again, slowly, while the
- * first partition's tasks, quick, bring the count to its end first.
+ * ones: the job's second partition of two). The live worker runs them again; the last few take two
+ * seconds each, on fewer threads than the pool has, so the first partition's tasks, quick, bring
+ * the count to its end while they are not yet logged.
  */
 @ExtendWith(SharedBackends.class)
 @DisplayName("A job ends after the records of all its tasks")
 class JobEndTest {
-  private static final int REDIS_DB = 6;
+  private static final int REDIS_DB = 2;
   private static final long TOTAL = 2_000;
 
   @Test
@@ -49,6 +50,7 @@ class JobEndTest {
     JsonObject settings = new JsonObject()
         .put(Settings.REDIS_URL, SharedBackends.redisUrl(REDIS_DB))
         .put(Settings.WORKER_INSTANCES, 0)
+        .put(Settings.WORKER_POOL, 8)
         .put(Settings.TASK_TYPES, "tally");
     Logger recorderLog = (Logger) LoggerFactory.getLogger("io.fanout.worker.OutcomeRecorder");
     ListAppender<ILoggingEvent> told = new ListAppender<>();
@@ -57,7 +59,7 @@ class JobEndTest {
     try (FanoutUnderTest fanout = FanoutUnderTest.onSharedBackends(settings);
         KafkaProbe kafka = new KafkaProbe(fanout.app())) {
       String id = fanout.submit(new JsonObject().put("type", "tally").put("count", TOTAL).put("partitions", 2)
-          .put("payload", new JsonObject().put("ms", 0).put("oddMs", 5)));
+          .put("payload", new JsonObject().put("ms", 0).put("oddFrom", TOTAL - 10).put("oddMs", 2_000)));
       Await.until(() -> kafka.records(Topics.tasks(id), 2), records -> records == TOTAL, Duration.ofSeconds(30));
       List<Success> odd = LongStream.range(0, TOTAL).filter(index -> index % 2 == 1)
           .mapToObj(index -> new Success(index, null)).toList();

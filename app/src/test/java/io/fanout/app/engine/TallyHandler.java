@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A task type for tests, added through the handler SPI as a user would: it takes
- * {@code payload.ms} ({@code payload.oddMs} instead for odd indexes, when given) and counts how many
- * times each task of each job really ran in this JVM.
+ * {@code payload.ms} ({@code payload.oddMs} instead for odd indexes from {@code payload.oddFrom}, when
+ * given) and counts how many times each task of each job really ran in this JVM.
  */
 public final class TallyHandler implements TaskHandler {
   private static final Map<String, Map<Long, AtomicInteger>> RUNS = new ConcurrentHashMap<>();
@@ -27,7 +27,8 @@ public final class TallyHandler implements TaskHandler {
 
   @Override
   public JsonObject run(Task task) throws InterruptedException {
-    Thread.sleep(task.payload().getLong(task.index() % 2 == 1 ? "oddMs" : "ms", task.payload().getLong("ms", 0L)));
+    boolean odd = task.index() % 2 == 1 && task.index() >= task.payload().getLong("oddFrom", 0L);
+    Thread.sleep(task.payload().getLong(odd ? "oddMs" : "ms", task.payload().getLong("ms", 0L)));
     RUNS.computeIfAbsent(task.jobId(), id -> new ConcurrentHashMap<>())
         .computeIfAbsent(task.index(), index -> new AtomicInteger())
         .incrementAndGet();

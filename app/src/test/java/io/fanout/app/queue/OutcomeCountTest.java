@@ -270,6 +270,24 @@ class OutcomeCountTest {
   }
 
   @Test
+  @DisplayName("a job whose bitmaps went with its retired topics, its failed task retried, ends when that task is counted: "
+      + "the counts its hash kept are not taken for tasks waiting to be logged")
+  void retriedAfterItsTopicsWentEnds() {
+    String job = runningJob(4);
+    Completion failed = count(job, successes(0, 1, 2), List.of(new Failure(3, new JsonObject().put("index", 3))));
+    assertThat(failed.status()).isEqualTo(JobState.FAILED);
+    Await.result(store.topicsDeleted(job));
+    // What retry-failed and the next start leave of it: running again, its failed count reset.
+    redis.send(Command.HSET, RedisKeys.job(job), "status", "running", "failed", 0);
+
+    Completion ended = count(job, successes(3), List.of());
+    assertThat(ended.waitsForLog()).isFalse();
+    assertThat(ended.finishedNow()).isTrue();
+    assertThat(ended.status()).isEqualTo(JobState.COMPLETED);
+    assertThat(ended.done()).isEqualTo(4);
+  }
+
+  @Test
   @DisplayName("a worker that has waited long enough ends the job though tasks counted before are not logged (a lost mark)")
   void endRegardlessOfTheLog() {
     String job = runningJob(4);

@@ -107,7 +107,14 @@ local function unloggedElsewhere()
   if before + new < total then
     return 0
   end
-  return before - redis.call('BITCOUNT', KEYS[5]) - unloggedHere
+  -- From the bitmaps, not the hash's counts: a job whose topics were retired lost its bitmaps
+  -- and can run again (its failed tasks retried), and a late mark may set the logged bit of a task
+  -- a retry has uncounted since. Tasks counted and not logged are counted minus counted-and-logged.
+  redis.call('BITOP', 'OR', KEYS[6], KEYS[2], KEYS[3])
+  redis.call('BITOP', 'AND', KEYS[7], KEYS[6], KEYS[5])
+  local unlogged = redis.call('BITCOUNT', KEYS[6]) - redis.call('BITCOUNT', KEYS[7])
+  redis.call('DEL', KEYS[6], KEYS[7])
+  return unlogged - unloggedHere
 end
 
 if counting and tonumber(ARGV[4]) > 0 then

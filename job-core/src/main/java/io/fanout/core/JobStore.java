@@ -231,8 +231,10 @@ public final class JobStore {
     }
     long[] all = indexes.stream().mapToLong(Long::longValue).toArray();
     List<String> keys = new ArrayList<>(List.of(RedisKeys.loggedBits(jobId)));
-    keys.addAll(RedisKeys.scratchBits(jobId, 2));
+    keys.addAll(RedisKeys.scratchBits(jobId, 3));
     keys.add(RedisKeys.job(jobId));
+    keys.add(RedisKeys.doneBits(jobId));
+    keys.add(RedisKeys.failedBits(jobId));
     List<Object> args = new ArrayList<>();
     args.add(endRecord == null ? "" : endRecord.encode());
     args.addAll(TaskBits.asArguments(TaskBits.of(all)));

@@ -18,8 +18,11 @@ final class EndWaits {
    * tasks on the partitions' next owner.
    */
   static final long LOG_WAIT_MS = 30_000;
-  /** Rounds come every COMMIT_INTERVAL_MS; a wait this long unasked is not this worker's any more. */
-  private static final long GAP_MS = 10_000;
+  /**
+   * Rounds come every COMMIT_INTERVAL_MS, or at worst a count's and an announcement's timeouts
+   * apart (12 s): a wait this long unasked is not this worker's any more.
+   */
+  private static final long GAP_MS = 30_000;
   /** Past this many, waits over are swept out. */
   private static final int SWEEP_ABOVE = 1_000;
 

@@ -39,6 +39,8 @@ final class OutcomeRecorder {
   private static final int LOG_PARTITION = 0;
   /** How often marks that did not land are asked again, while Redis is away. */
   private static final long MARK_RETRY_MS = 1_000;
+  /** Rounds' marks asked again at most at once: when Redis comes back they all go to its client's queue. */
+  private static final int MARKS_ASKED_AGAIN = 512;
 
   /**
    * One job's outcomes of a round, each task once, with the records that would log them all.
@@ -124,6 +126,8 @@ final class OutcomeRecorder {
   private final String workerId;
   private final TaskMeters meters;
   private final EndWaits endWaits = new EndWaits();
+  /** On the verticle's context only. */
+  private int marksAskedAgain;
 
   OutcomeRecorder(Vertx vertx, JobStore store, LiveJobs liveJobs, String workerId, TaskMeters meters) {
     this.vertx = vertx;
@@ -227,8 +231,12 @@ final class OutcomeRecorder {
     // What is in the log is told whether or not the marks land.
     List<Long> logged = counted.toMarkLogged();
     Future<Void> marked = store.markLogged(jobId, logged, counted.finish());
-    marked.onFailure(failed -> markAgainLater(jobId, logged, counted.finish(),
-        System.currentTimeMillis() + EndWaits.LOG_WAIT_MS));
+    marked.onFailure(failed -> {
+      if (marksAskedAgain < MARKS_ASKED_AGAIN) {
+        marksAskedAgain++;
+        markAgainLater(jobId, logged, counted.finish(), System.currentTimeMillis() + EndWaits.LOG_WAIT_MS);
+      }
+    });
     return marked
         .eventually(() -> {
           if (counted.finish() != null) {
@@ -252,12 +260,15 @@ final class OutcomeRecorder {
    * copy of its tasks be logged twice.
    */
   private void markAgainLater(String jobId, List<Long> indexes, JsonObject endRecord, long deadline) {
-    vertx.setTimer(MARK_RETRY_MS, tick -> store.markLogged(jobId, indexes, endRecord).onFailure(failed -> {
-      if (System.currentTimeMillis() < deadline) {
+    vertx.setTimer(MARK_RETRY_MS, tick -> store.markLogged(jobId, indexes, endRecord).onComplete(done -> {
+      if (done.failed() && System.currentTimeMillis() < deadline) {
         markAgainLater(jobId, indexes, endRecord, deadline);
-      } else {
+        return;
+      }
+      marksAskedAgain--;
+      if (done.failed()) {
         LOG.warn("Worker {} could not mark {} logged task(s) of job {}: {}", workerId, indexes.size(), jobId,
-            failed.toString());
+            done.cause().toString());
       }
     }));
   }

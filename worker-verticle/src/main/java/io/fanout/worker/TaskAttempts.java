@@ -109,6 +109,9 @@ final class TaskAttempts {
       started = Future.failedFuture(e);
     }
     return started.transform(done -> {
+      if (done.failed() && done.cause() instanceof TaskFailure failure && failure.isJobCancelled()) {
+        return Future.succeededFuture(Outcome.cancelled(record));
+      }
       if (done.succeeded()) {
         handled.meters().succeeded(System.nanoTime() - startedAt);
         return Future.succeededFuture(

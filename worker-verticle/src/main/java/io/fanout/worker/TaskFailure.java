@@ -10,22 +10,33 @@ public final class TaskFailure extends Exception {
   public static final long NEVER = -1;
 
   private final long retryAfterMs;
+  private final boolean jobCancelled;
 
-  private TaskFailure(String message, long retryAfterMs) {
+  private TaskFailure(String message, long retryAfterMs, boolean jobCancelled) {
     super(message, null, false, false);
     this.retryAfterMs = retryAfterMs;
+    this.jobCancelled = jobCancelled;
   }
 
   public static TaskFailure permanent(String message) {
-    return new TaskFailure(message, NEVER);
+    return new TaskFailure(message, NEVER, false);
+  }
+
+  /** The attempt did not do its work: its job was cancelled while it waited. Nothing is recorded of it. */
+  public static TaskFailure jobCancelled() {
+    return new TaskFailure("job cancelled", NEVER, true);
   }
 
   /** A failure to try again after at least {@code delayMs} (0: the runner's backoff alone). */
   public static TaskFailure retryAfter(String message, long delayMs) {
-    return new TaskFailure(message, Math.max(0, delayMs));
+    return new TaskFailure(message, Math.max(0, delayMs), false);
   }
 
   public long retryAfterMs() {
     return retryAfterMs;
+  }
+
+  public boolean isJobCancelled() {
+    return jobCancelled;
   }
 }

@@ -68,7 +68,7 @@ public class WorkerVerticle extends VerticleBase {
     pool = vertx.createSharedWorkerExecutor("fanout-tasks", settings.integer(Settings.WORKER_POOL));
     MeterRegistry registry = FanoutMeters.registry(settings);
     TaskMeters meters = new TaskMeters(registry);
-    httpTasks = new HttpTaskHandler(vertx, redis, settings);
+    httpTasks = new HttpTaskHandler(vertx, redis, settings, liveJobs::isCancelled);
     TaskRunner runner = taskRunner(new TaskAttempts(TaskHandlers.discover().with(httpTasks), meters, workerId));
     OutcomeRecorder recorder = new OutcomeRecorder(vertx, store, liveJobs, workerId, meters);
     big = lane(registry, runner, recorder, workerId, Topics.TASKS_PATTERN, settings.string(Settings.WORKER_GROUP));

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fanout.app.testing.Await;
 import io.fanout.app.testing.FanoutUnderTest;
 import io.fanout.app.testing.SharedBackends;
-import io.fanout.core.Addresses;
 import io.fanout.core.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -37,22 +36,16 @@ class CancelTest {
       // 4 threads at 50 ms a task: 80 tasks a second, while a fetch brings hundreds.
       String id = fanout.submit(new JsonObject().put("type", "tally").put("count", 20_000).put("partitions", 1)
           .put("payload", new JsonObject().put("ms", 50)));
-      long held = Await.until(() -> Future.succeededFuture(inFlight(fanout)), inFlight -> inFlight > 200,
+      long held = Await.until(() -> Future.succeededFuture(fanout.tasksInFlight()), inFlight -> inFlight > 200,
           Duration.ofSeconds(60));
       assertThat(fanout.delete("/jobs/" + id).statusCode()).isEqualTo(200);
       int runsAtCancel = TallyHandler.runsOf(id).size();
 
-      Await.until(() -> Future.succeededFuture(inFlight(fanout)), inFlight -> inFlight == 0, Duration.ofSeconds(30));
+      Await.until(() -> Future.succeededFuture(fanout.tasksInFlight()), inFlight -> inFlight == 0, Duration.ofSeconds(30));
       int runAfter = TallyHandler.runsOf(id).size() - runsAtCancel;
       // Those running when the cancel came finish, and a thread may start one more while the cancel reaches the worker.
       assertThat(runAfter).as("tasks run after the cancel, of %d held", held).isLessThanOrEqualTo(5 * POOL);
       assertThat(fanout.get("/jobs/" + id).bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
     }
-  }
-
-  /** Fetched tasks the node's workers hold, not yet finished, as they last published it. */
-  private static long inFlight(FanoutUnderTest fanout) {
-    return fanout.app().vertx().sharedData().<String, JsonObject>getLocalMap(Addresses.WORKER_FIGURES_MAP).values()
-        .stream().mapToLong(figures -> figures.getLong("inFlight", 0L)).sum();
   }
 }

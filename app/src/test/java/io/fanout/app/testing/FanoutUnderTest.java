@@ -119,6 +119,12 @@ public final class FanoutUnderTest implements AutoCloseable {
         .map(HttpResponse::bodyAsJsonObject), job -> state.wireName().equals(job.getString("status")), timeout);
   }
 
+  /** Fetched tasks this node's workers hold, not yet finished, as they last published it (every 500 ms). */
+  public long tasksInFlight() {
+    return app.vertx().sharedData().<String, JsonObject>getLocalMap(Addresses.WORKER_FIGURES_MAP).values().stream()
+        .mapToLong(figures -> figures.getLong("inFlight", 0L)).sum();
+  }
+
   @Override
   public void close() {
     app.close();

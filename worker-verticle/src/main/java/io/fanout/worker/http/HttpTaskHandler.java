@@ -25,6 +25,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
  * The {@code http} task type: each task POSTs its item (or, for a count job, its index and the
@@ -57,6 +58,7 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
   private final HttpClient client;
   private final HostAllowList allowedHosts;
   private final TaskSecrets secrets;
+  private final Predicate<String> cancelled;
   private final Map<String, JobRequests> jobs = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, JobRequests> eldest) {
@@ -64,14 +66,24 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
     }
   };
 
-  public HttpTaskHandler(Vertx vertx, Redis redis, Settings settings) {
+  /**
+   * @param cancelled whether a job is known to be cancelled: its requests still waiting for a turn
+   *     or for their second (concurrency, ratePerSecond) are not sent
+   */
+  public HttpTaskHandler(Vertx vertx, Redis redis, Settings settings, Predicate<String> cancelled) {
     this.vertx = vertx;
     this.redis = redis;
+    this.cancelled = cancelled;
     // Redirects are not followed: the core client follows none unless a request asks it to.
     this.client = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
         .with(new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_HOST)).build();
     this.allowedHosts = HostAllowList.of(settings.list(Settings.HTTP_TASK_ALLOWED_HOSTS));
     this.secrets = TaskSecrets.load(settings.optionalString(Settings.HTTP_TASK_SECRETS));
+  }
+
+  /** Fails when the task's job was cancelled while the request waited: a cancel stops the calls at once. */
+  private Future<Void> unlessCancelled(Task task) {
+    return cancelled.test(task.jobId()) ? Future.failedFuture(TaskFailure.jobCancelled()) : Future.succeededFuture();
   }
 
   @Override
@@ -89,10 +101,12 @@ public final class HttpTaskHandler implements AsyncTaskHandler {
     }
     return job.turns().enter().compose(turn -> {
       Future<JsonObject> posted = job.rate() == null
-          ? connect(job).compose(request -> post(job, task, attempt, request, null))
-          : job.rate().slot().compose(second -> connect(job)
-              .compose(request -> postInSecond(job, task, attempt, request, second)));
-      posted.onComplete(done -> job.turns().leave());
+          ? unlessCancelled(task).compose(go -> connect(job)).compose(request -> post(job, task, attempt, request, null))
+          : unlessCancelled(task).compose(go -> job.rate().slot()).compose(second -> unlessCancelled(task)
+              .compose(go -> connect(job)).compose(request -> postInSecond(job, task, attempt, request, second)));
+      // Handed on in a task of its own: requests of a cancelled job end at once, each handing its turn
+      // to the next, and done in place that chain would run a thousand deep on one stack.
+      posted.onComplete(done -> vertx.runOnContext(next -> job.turns().leave()));
       return posted.recover(cause -> cause instanceof TaskFailure
           ? Future.failedFuture(cause)
           : Future.failedFuture(TaskFailure.retryAfter(failureOf(job, cause), 0)));

@@ -79,7 +79,8 @@ local failuresFrom = arg + 1 + 2 * sums
 local function unloggedElsewhere()
   local fields = redis.call('HMGET', KEYS[1], 'done', 'failed', 'total')
   local before, total = (tonumber(fields[1]) or 0) + (tonumber(fields[2]) or 0), tonumber(fields[3])
-  if before + tonumber(ARGV[4]) < total then
+  -- Nothing counted before (a one-task job, say): nothing to wait for, and no bitmap to read.
+  if before == 0 or before + tonumber(ARGV[4]) < total then
     return 0
   end
   local new, unloggedHere = 0, 0

@@ -61,11 +61,6 @@ final class FlakyEndpoint implements AutoCloseable {
     return made[0];
   }
 
-  /** Requests received so far, every attempt of every item. */
-  long requests() {
-    return attempts.values().stream().mapToLong(AtomicInteger::get).sum();
-  }
-
   String url() {
     return "http://127.0.0.1:" + server.actualPort() + "/work";
   }

@@ -194,7 +194,8 @@ final class OutcomeRecorder {
         .map(completion -> {
           if (completion.waitsForLog()) {
             if (endWaits.waits(jobId, now)) {
-              LOG.info("Job {} ends once {} task(s) counted elsewhere are logged: its last outcomes wait for them",
+              // At debug: a job run by several workers often ends so, each waiting milliseconds for the others' marks.
+              LOG.debug("Job {} ends once {} task(s) counted elsewhere are logged: its last outcomes wait for them",
                   jobId, completion.unloggedElsewhere());
             }
             return new Counted(prepared, completion, null);

@@ -2,6 +2,7 @@ package io.fanout.app.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -53,6 +54,8 @@ class JobEndTest {
         .put(Settings.WORKER_POOL, 8)
         .put(Settings.TASK_TYPES, "tally");
     Logger recorderLog = (Logger) LoggerFactory.getLogger("io.fanout.worker.OutcomeRecorder");
+    Level levelBefore = recorderLog.getLevel();
+    recorderLog.setLevel(Level.DEBUG); // the wait is told at debug
     ListAppender<ILoggingEvent> told = new ListAppender<>();
     told.start();
     recorderLog.addAppender(told);
@@ -89,6 +92,7 @@ class JobEndTest {
           .endsWith(LifecycleEvent.LOG_KEY);
     } finally {
       recorderLog.detachAppender(told);
+      recorderLog.setLevel(levelBefore);
     }
   }
 }

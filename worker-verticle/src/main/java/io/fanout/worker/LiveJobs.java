@@ -44,25 +44,13 @@ final class LiveJobs {
   };
 
   /** Big jobs known to have ended: read on any thread, so each access holds the map's lock. */
-  private final Set<String> ended = Collections.newSetFromMap(Collections.synchronizedMap(
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > REMEMBERED;
-        }
-      }));
+  private final Set<String> ended = rememberedSet();
 
   /**
    * Jobs known to be cancelled, for the task pool's threads: their tasks already fetched and waiting
    * to run (up to the fetch limit, minutes of work for a slow task type) are dropped, not run.
    */
-  private final Set<String> cancelled = Collections.newSetFromMap(Collections.synchronizedMap(
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > REMEMBERED;
-        }
-      }));
+  private final Set<String> cancelled = rememberedSet();
 
   /** Lookups under way: a batch of many small jobs' records asks once per job, not once per record batch. */
   private final Map<String, Future<Job>> asking = new HashMap<>();
@@ -100,6 +88,16 @@ final class LiveJobs {
     });
     asking.put(jobId, lookup);
     return lookup.andThen(done -> asking.remove(jobId));
+  }
+
+  /** A set of job ids for any thread, holding the {@link #REMEMBERED} last used. */
+  private static Set<String> rememberedSet() {
+    return Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        return size() > REMEMBERED;
+      }
+    }));
   }
 
   /** The job was cancelled: skip whatever of it is still in Kafka. */
